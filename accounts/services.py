@@ -1,0 +1,258 @@
+"""Every account write that has a rule: sign-up, invitation, approval, login, passwords, codes."""
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import update_last_login
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Q
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts import login_guard, otp
+from accounts.choices import ApprovalStatus, OtpPurpose, Role
+from accounts.models import User
+from accounts.tasks import send_email
+from clinical.models import DoctorProfile, Patient
+from core.errors import Conflict
+
+# A hash to check against when no user matches, so a missing account costs the same time.
+_DUMMY_PASSWORD_HASH = make_password("not-a-real-password")
+
+
+def _email_after_commit(subject, body, recipient):
+    transaction.on_commit(lambda: send_email.delay(subject, body, [recipient]))
+
+
+def _create_profile(user, profile):
+    """The role's clinical identity: a doctor profile, or the patient's own record."""
+    if user.role == Role.DOCTOR:
+        DoctorProfile.objects.create(
+            user=user,
+            medical_license_number=profile["medical_license_number"],
+            specialization=profile["specialization"],
+            department=profile.get("department"),
+        )
+    elif user.role == Role.PATIENT:
+        Patient.objects.create(
+            user=user,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            email=user.email,
+            phone=user.phone,
+            date_of_birth=profile.get("date_of_birth"),
+        )
+
+
+@transaction.atomic
+def user_register(*, username, email, password, first_name, last_name, role=Role.PATIENT, **profile):
+    """Self sign-up. Patients are active at once; staff wait, inactive and pending, for an admin."""
+    is_staff_role = role != Role.PATIENT
+    user = User(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        phone=profile.get("phone", ""),
+        department=profile.get("department") if is_staff_role else None,
+        approval_status=ApprovalStatus.PENDING if is_staff_role else ApprovalStatus.APPROVED,
+        is_active=not is_staff_role,
+    )
+    user.set_password(password)
+    user.save()
+    _create_profile(user, profile)
+    code = otp.issue_code(OtpPurpose.EMAIL_VERIFY, email)
+    note = (
+        "An administrator will review your sign-up; you can log in once it is approved.\n"
+        if is_staff_role
+        else ""
+    )
+    _email_after_commit(
+        "Welcome to MediTrack",
+        f"Hello {first_name or username},\n\n{note}Your email verification code is {code} "
+        f"(valid {settings.OTP_TTL_SECONDS // 60} minutes).",
+        email,
+    )
+    return user
+
+
+@transaction.atomic
+def user_invite(*, username, email, role, first_name="", last_name="", department=None, phone="",
+                **profile):
+    """An admin creates an account: active and approved, no usable password. The invitation
+    email carries a one-time code (72 hours) to set a password through password reset."""
+    user = User(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        phone=phone,
+        department=department,
+        approval_status=ApprovalStatus.APPROVED,
+        is_active=True,
+        is_staff=role == Role.ADMIN,
+    )
+    user.set_unusable_password()
+    user.save()
+    _create_profile(user, profile)
+    code = otp.issue_code(OtpPurpose.PASSWORD_RESET, email, ttl_seconds=settings.INVITATION_TTL_SECONDS)
+    _email_after_commit(
+        "You are invited to MediTrack",
+        f"Hello {first_name or username},\n\nAn account was created for you (username: {username}). "
+        f"Set your password with this one-time code, valid 72 hours: {code}\n"
+        "Use it at POST /api/auth/password/reset/ with your email and a new password.",
+        email,
+    )
+    return user
+
+
+def _locked_user(user):
+    return User.objects.select_for_update().get(pk=user.pk)
+
+
+@transaction.atomic
+def user_approve(*, user, by):
+    user = _locked_user(user)
+    if user.approval_status != ApprovalStatus.PENDING:
+        raise Conflict(f"Only pending sign-ups can be approved; this one is {user.approval_status}.",
+                       code="not_pending")
+    user.approval_status = ApprovalStatus.APPROVED
+    user.is_active = True
+    user.save(update_fields=["approval_status", "is_active"])
+    _email_after_commit("Your MediTrack account is approved",
+                        "Your account was approved. You can now log in.", user.email)
+    return user
+
+
+@transaction.atomic
+def user_reject(*, user, by, reason=""):
+    user = _locked_user(user)
+    if user.approval_status != ApprovalStatus.PENDING:
+        raise Conflict(f"Only pending sign-ups can be rejected; this one is {user.approval_status}.",
+                       code="not_pending")
+    user.approval_status = ApprovalStatus.REJECTED
+    user.is_active = False
+    user.save(update_fields=["approval_status", "is_active"])
+    body = "Your MediTrack sign-up was not approved."
+    if reason:
+        body += f"\nReason: {reason}"
+    _email_after_commit("Your MediTrack sign-up", body, user.email)
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, user, by):
+    """DELETE /api/users/{id}/: accounts are never erased (history points at them)."""
+    if user.pk == by.pk:
+        raise Conflict("You cannot deactivate your own account.", code="self_deactivation")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    revoke_all_tokens(user)
+    return user
+
+
+def revoke_all_tokens(user):
+    """Blacklist every refresh token the user holds (password change/reset, deactivation)."""
+    for token in OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False):
+        BlacklistedToken.objects.get_or_create(token=token)
+
+
+def _refusal(user):
+    if user.approval_status == ApprovalStatus.PENDING:
+        return "account_pending", "Your account is awaiting approval by an administrator."
+    if user.approval_status == ApprovalStatus.REJECTED:
+        return "account_rejected", "Your sign-up was rejected; contact an administrator."
+    if not user.is_active:
+        return "account_inactive", "Your account is inactive; contact an administrator."
+    return None
+
+
+def login(*, identifier, password, address):
+    """Username (or email) and password -> tokens. Failures count towards the throttle."""
+    login_guard.check_not_locked(identifier, address)
+    user = User.objects.with_profiles().filter(Q(username=identifier) | Q(email__iexact=identifier)).first()
+    if user is None or not user.check_password(password):
+        if user is None:
+            make_password(password)  # spend the same time as a real check
+        login_guard.record_failure(identifier, address)
+        raise AuthenticationFailed("Invalid username or password.", code="invalid_credentials")
+    refusal = _refusal(user)
+    if refusal:
+        code, message = refusal
+        raise AuthenticationFailed(message, code=code)
+    login_guard.clear_failures(identifier)
+    refresh = RefreshToken.for_user(user)
+    update_last_login(None, user)
+    return user, refresh
+
+
+def logout(*, user, refresh):
+    try:
+        token = RefreshToken(refresh)
+    except TokenError as exc:
+        raise ValidationError({"refresh": [str(exc)]}) from exc
+    if str(token.get("user_id")) != str(user.pk):
+        raise ValidationError({"refresh": ["This token does not belong to you."]})
+    token.blacklist()
+
+
+@transaction.atomic
+def password_change(*, user, new_password):
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    revoke_all_tokens(user)
+
+
+def check_password_strength(password, user, *, field):
+    """Django's password validators, as a 400 naming the field."""
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationError({field: list(exc.messages)}) from exc
+
+
+def otp_request(*, email, purpose):
+    """Always succeeds from the caller's view: no account enumeration."""
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        return
+    if purpose == OtpPurpose.EMAIL_VERIFY and user.email_verified:
+        return
+    code = otp.issue_code(purpose, email)
+    minutes = settings.OTP_TTL_SECONDS // 60
+    if purpose == OtpPurpose.PASSWORD_RESET:
+        subject, what = "Your MediTrack password reset code", "reset your password"
+    else:
+        subject, what = "Your MediTrack email verification code", "verify your email address"
+    _email_after_commit(subject, f"Use the code {code} to {what}. It is valid for {minutes} minutes.",
+                        user.email)
+
+
+INVALID_CODE = "The code is invalid or has expired."
+
+
+@transaction.atomic
+def password_reset(*, email, code, new_password):
+    user = User.objects.filter(email__iexact=email).first()
+    check_password_strength(new_password, user, field="new_password")  # before the code is spent
+    if user is None or not otp.consume_code(OtpPurpose.PASSWORD_RESET, email, code):
+        raise ValidationError({"code": [INVALID_CODE]})
+    user.set_password(new_password)
+    user.email_verified = True  # the code arrived at this address
+    user.save(update_fields=["password", "email_verified"])
+    revoke_all_tokens(user)
+    return user
+
+
+def email_verify(*, email, code):
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None or not otp.consume_code(OtpPurpose.EMAIL_VERIFY, email, code):
+        raise ValidationError({"code": [INVALID_CODE]})
+    user.email_verified = True
+    user.save(update_fields=["email_verified"])
+    return user

@@ -1,0 +1,135 @@
+"""The one error shape: {"status": "error", "code", "message", "errors"}.
+
+Every layer ends here: DRF's exceptions, Django's ValidationError / Http404 / PermissionDenied,
+ProtectedError, oversized bodies, our DomainErrors, and anything unexpected (a logged 500).
+Views never build error bodies by hand; they raise.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+logger = logging.getLogger("meditrack.errors")
+
+
+class DomainError(exceptions.APIException):
+    """A business rule refused the request. Subclasses set status_code and default_code."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "domain_error"
+    default_detail = "The request breaks a business rule."
+
+    def __init__(self, message=None, code=None, errors=None):
+        super().__init__(detail=message or self.default_detail, code=code or self.default_code)
+        self.errors = errors or {}
+
+
+class Conflict(DomainError):
+    """The request conflicts with the current state of the resource (409)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The request conflicts with the current state of the resource."
+
+
+class PayloadTooLarge(DomainError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = "The request body is too large."
+
+
+class ServiceUnavailable(DomainError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+    default_detail = "The service is unavailable."
+
+
+def error_body(code, message, errors=None):
+    return {"status": "error", "code": code, "message": message, "errors": errors or {}}
+
+
+def _flatten(detail):
+    """DRF error detail -> {field: [messages]} (non-field errors under "non_field_errors")."""
+    if isinstance(detail, dict):
+        return {str(field): _messages(value) for field, value in detail.items()}
+    return {api_settings.NON_FIELD_ERRORS_KEY: _messages(detail)}
+
+
+def _messages(value):
+    if isinstance(value, dict):  # nested serializer: "child.field: message"
+        return [f"{key}: {msg}" for key, inner in value.items() for msg in _messages(inner)]
+    if isinstance(value, list):
+        out = []
+        for index, item in enumerate(value):
+            if isinstance(item, dict | list):
+                out.extend(f"[{index}] {msg}" for msg in _messages(item))
+            else:
+                out.append(str(item))
+        return out
+    return [str(value)]
+
+
+def _validation_message(errors):
+    fields = [name for name in errors if name != api_settings.NON_FIELD_ERRORS_KEY]
+    if fields:
+        return f"Invalid input: {', '.join(fields)}."
+    first = errors.get(api_settings.NON_FIELD_ERRORS_KEY, [])
+    return first[0] if first else "Invalid input."
+
+
+def _from_django(exc):
+    """Map Django-level exceptions to their DRF counterparts."""
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "message_dict"):
+            return exceptions.ValidationError(exc.message_dict)
+        return exceptions.ValidationError(exc.messages)
+    if isinstance(exc, ProtectedError):
+        return Conflict("This object is still referenced by other records and cannot be deleted.",
+                        code="protected")
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    return exc
+
+
+def exception_handler(exc, context):
+    """DRF EXCEPTION_HANDLER: every exception raised in a view becomes the one error shape."""
+    exc = _from_django(exc)
+    if not isinstance(exc, exceptions.APIException):
+        view = context.get("view")
+        logger.exception("Unhandled error in %s", type(view).__name__ if view else "view")
+        return Response(
+            error_body("server_error", "An unexpected error occurred."),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None) is not None:
+        headers["Retry-After"] = str(max(1, int(exc.wait)))
+
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        body = error_body("validation_error", _validation_message(errors), errors)
+    else:
+        detail = exc.detail
+        message = str(detail) if not isinstance(detail, dict | list) else str(exc.default_detail)
+        code = exc.get_codes() if not isinstance(detail, dict | list) else exc.default_code
+        body = error_body(code, message, getattr(exc, "errors", None))
+    return Response(body, status=exc.status_code, headers=headers)
+
+
+def json_error(status_code, code, message):
+    """A plain Django JsonResponse in the error shape (for non-DRF layers: 404/500 handlers)."""
+    return JsonResponse(error_body(code, message), status=status_code)

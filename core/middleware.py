@@ -1,0 +1,54 @@
+"""Request ids on every response and log line; JSON errors for anything that escapes a view."""
+
+import logging
+import re
+import uuid
+from contextvars import ContextVar
+
+from core.errors import json_error
+
+logger = logging.getLogger("meditrack.errors")
+
+_request_id: ContextVar[str] = ContextVar("request_id", default="-")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestIdLogFilter(logging.Filter):
+    def filter(self, record):
+        record.request_id = _request_id.get()
+        return True
+
+
+class RequestIdMiddleware:
+    """Accepts a sane incoming X-Request-ID (from the proxy) or makes one; echoes it back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = _request_id.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            _request_id.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class ApiExceptionMiddleware:
+    """Last line of defence: an exception outside DRF's handler under /api/ still answers JSON."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not request.path.startswith("/api/"):
+            return None
+        logger.exception("Unhandled error on %s", request.path)
+        return json_error(500, "server_error", "An unexpected error occurred.")

@@ -1,0 +1,36 @@
+"""Who may call a route: data on the viewset, read here, once.
+
+    role_rules = {"list": AUTHENTICATED, "create": {Role.ADMIN}, "inventory": {Role.ENGINEER}}
+
+Keys are viewset actions (or lower-case HTTP methods on a plain APIView). An action missing from
+the map is denied. `PUBLIC` lets anyone in; `AUTHENTICATED` any signed-in user; otherwise the
+value is a set of roles. Anonymous callers of a non-public route get 401, signed-in callers whose
+role is not listed get 403. Which *objects* they see is the queryset's job (`visible_to`).
+"""
+
+from rest_framework.permissions import BasePermission
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+
+
+def action_name(request, view):
+    return getattr(view, "action", None) or request.method.lower()
+
+
+class RolePermission(BasePermission):
+    message = "Your role may not use this route."
+
+    def has_permission(self, request, view):
+        if getattr(view, request.method.lower(), None) is None:
+            return True  # no handler for this method: let DRF answer 405, not 403
+        rules = getattr(view, "role_rules", {})
+        allowed = rules.get(action_name(request, view))
+        if allowed == PUBLIC:
+            return True
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False  # DRF turns this into 401 when an authenticator could have helped
+        if allowed == AUTHENTICATED:
+            return True
+        return bool(allowed) and getattr(user, "role", None) in allowed

@@ -1,0 +1,106 @@
+"""Service routes: the API index, health, and the JSON 404/500 for unknown /api/ paths."""
+
+import logging
+
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from redis.exceptions import RedisError
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.errors import error_body, json_error
+from core.permissions import PUBLIC
+
+logger = logging.getLogger("meditrack.health")
+
+API_RESOURCES = {
+    "auth": "/api/auth/",
+    "users": "/api/users/",
+    "roles": "/api/roles/",
+    "health": "/api/health/",
+}
+
+
+class ApiIndexView(APIView):
+    role_rules = {"get": PUBLIC}
+    authentication_classes = []
+
+    @extend_schema(tags=["service"], summary="Index of resources and documentation links",
+                   responses=inline_serializer("ApiIndex", {"resources": serializers.DictField(),
+                                                            "docs": serializers.DictField()}))
+    def get(self, request):
+        build = request.build_absolute_uri
+        return Response({
+            "name": "MediTrack API",
+            "resources": {name: build(path) for name, path in API_RESOURCES.items()},
+            "docs": {
+                "schema": build(reverse("schema")),
+                "swagger": build(reverse("swagger-ui")),
+                "redoc": build(reverse("redoc")),
+            },
+        })
+
+
+def _check_database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check_cache():
+    cache.set("health:probe", "ok", 10)
+    if cache.get("health:probe") != "ok":
+        raise RuntimeError("cache did not return the probe value")
+
+
+HEALTH_CHECKS = {"database": _check_database, "cache": _check_cache}
+
+
+class HealthView(APIView):
+    role_rules = {"get": PUBLIC}
+    authentication_classes = []
+    throttle_classes = []
+
+    @extend_schema(tags=["service"], summary="Database and cache health (503 naming what is down)",
+                   responses=inline_serializer("Health", {"database": serializers.CharField(),
+                                                          "cache": serializers.CharField()}))
+    def get(self, request):
+        results = {}
+        for name, check in HEALTH_CHECKS.items():
+            try:
+                check()
+                results[name] = "ok"
+            except (DatabaseError, RedisError, OSError, RuntimeError) as exc:
+                logger.warning("health check %s failed: %s", name, exc)
+                results[name] = "down"
+        down = [name for name, state in results.items() if state != "ok"]
+        if not down:
+            return Response(results)
+        body = error_body(
+            "service_unavailable",
+            f"Unavailable: {', '.join(down)}.",
+            {name: [f"{name} is down"] for name in down},
+        )
+        return Response({**body, **results}, status=503)
+
+
+def api_not_found(request, *args, **kwargs):
+    return json_error(404, "not_found", f"No API route matches {request.path}.")
+
+
+def handler404(request, exception=None):
+    if request.path.startswith("/api/"):
+        return api_not_found(request)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def handler500(request):
+    if request.path.startswith("/api/"):
+        return json_error(500, "server_error", "An unexpected error occurred.")
+    from django.views.defaults import server_error
+
+    return server_error(request)

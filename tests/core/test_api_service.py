@@ -1,0 +1,166 @@
+import pytest
+from django.db import DatabaseError
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from accounts.choices import Role
+from core import views as core_views
+from core.models import Counter
+from core.testing import assert_error
+
+pytestmark = pytest.mark.django_db
+
+
+# --- the one error shape, from every layer --------------------------------------------------------
+
+def test_401_shape(api_client):
+    response = api_client.get("/api/users/")
+    assert_error(response, 401, "not_authenticated")
+    assert "Bearer" in response["WWW-Authenticate"]
+
+
+def test_401_for_a_bad_token(api_client):
+    api_client.credentials(HTTP_AUTHORIZATION="Bearer not.a.token")
+    assert_error(api_client.get("/api/auth/profile/"), 401, "token_not_valid")
+
+
+def test_403_shape(client_for):
+    assert_error(client_for(Role.NURSE).get("/api/users/"), 403, "permission_denied")
+
+
+def test_404_shape_for_a_missing_object(admin_client):
+    assert_error(admin_client.get("/api/users/424242/"), 404, "not_found")
+
+
+@pytest.mark.parametrize("path", ["/api/nowhere/", "/api/nowhere", "/api/users/1/nested/deep/"])
+def test_unknown_api_path_is_json_404(api_client, path):
+    response = api_client.get(path)
+    assert response["Content-Type"].startswith("application/json")
+    assert_error(response, 404, "not_found")
+
+
+def test_unknown_api_path_is_json_even_with_debug(api_client, settings):
+    settings.DEBUG = True
+    assert_error(api_client.post("/api/nowhere", {}, format="json"), 404, "not_found")
+
+
+def test_405_shape(api_client):
+    assert_error(api_client.get("/api/auth/login/"), 405, "method_not_allowed")
+
+
+def test_malformed_json_is_400(api_client):
+    response = api_client.post("/api/auth/login/", data="{not json", content_type="application/json")
+    assert_error(response, 400, "parse_error")
+
+
+def test_validation_400_names_fields(api_client):
+    body = assert_error(api_client.post("/api/auth/login/", {}, format="json"), 400, "validation_error",
+                        fields=["password"])
+    assert "password" in body["message"]
+
+
+def test_unsupported_media_type_is_415(api_client):
+    response = api_client.post("/api/auth/login/", data="username=x", content_type="text/plain")
+    assert_error(response, 415, "unsupported_media_type")
+
+
+def test_too_large_body_is_413(api_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    response = api_client.post("/api/auth/login/", {"username": "x" * 200, "password": "y"}, format="json")
+    assert_error(response, 413, "payload_too_large")
+
+
+def test_throttled_is_429_with_retry_after(api_client, settings):
+    settings.LOGIN_FAILURES_PER_USERNAME = 1
+    api_client.post("/api/auth/login/", {"username": "a", "password": "b"}, format="json")
+    response = api_client.post("/api/auth/login/", {"username": "a", "password": "b"}, format="json")
+    assert_error(response, 429, "throttled")
+    assert response["Retry-After"].isdigit()
+
+
+def test_unexpected_error_is_json_500_without_trace(api_client, monkeypatch):
+    def explode(self, request):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(core_views.ApiIndexView, "get", explode)
+    client = api_client
+    client.raise_request_exception = False
+    response = client.get("/api/")
+    body = assert_error(response, 500, "server_error")
+    assert "secret internals" not in response.content.decode()
+    assert body["errors"] == {}
+
+
+def test_protected_error_maps_to_409():
+    from django.db.models import ProtectedError
+
+    from core.errors import exception_handler
+
+    response = exception_handler(ProtectedError("in use", set()), {})
+    assert response.status_code == 409 and response.data["code"] == "protected"
+
+
+# --- service routes -------------------------------------------------------------------------------
+
+def test_index_lists_resources_and_docs(api_client):
+    body = api_client.get("/api/").json()
+    assert body["docs"]["swagger"].endswith("/api/docs/")
+    assert body["resources"]["users"].endswith("/api/users/")
+
+
+def test_health_ok(api_client):
+    response = api_client.get("/api/health/")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "cache": "ok"}
+
+
+def test_health_503_names_the_cache_when_it_is_down(api_client, monkeypatch):
+    class DownCache:
+        def set(self, *args, **kwargs):
+            raise RedisConnectionError("connection refused")
+
+    monkeypatch.setattr(core_views, "cache", DownCache())
+    response = api_client.get("/api/health/")
+    body = assert_error(response, 503, "service_unavailable", fields=["cache"])
+    assert body["cache"] == "down" and body["database"] == "ok"
+
+
+def test_health_503_names_the_database_when_it_is_down(api_client, monkeypatch):
+    def broken():
+        raise DatabaseError("gone")
+
+    monkeypatch.setitem(core_views.HEALTH_CHECKS, "database", broken)
+    body = assert_error(api_client.get("/api/health/"), 503, fields=["database"])
+    assert body["database"] == "down" and body["cache"] == "ok"
+
+
+def test_schema_and_docs_are_public_and_document_the_error_shape(api_client):
+    schema = api_client.get("/api/schema/?format=json")
+    assert schema.status_code == 200
+    spec = schema.json()
+    assert "Error" in spec["components"]["schemas"]
+    login = spec["paths"]["/api/auth/login/"]["post"]
+    assert "401" in login["responses"] and "429" in login["responses"]
+    for path in ("/api/docs/", "/api/swagger/", "/api/redoc/"):
+        page = api_client.get(path)
+        assert page.status_code == 200 and b"<html" in page.content.lower()
+        assert b"cdn.jsdelivr" not in page.content  # assets served by this server (sidecar)
+
+
+def test_every_response_carries_a_request_id(api_client):
+    generated = api_client.get("/api/health/")
+    assert len(generated["X-Request-ID"]) == 32
+    echoed = api_client.get("/api/health/", HTTP_X_REQUEST_ID="abc-123")
+    assert echoed["X-Request-ID"] == "abc-123"
+    sanitized = api_client.get("/api/health/", HTTP_X_REQUEST_ID="bad id\nwith newline")
+    assert sanitized["X-Request-ID"] != "bad id\nwith newline"
+
+
+def test_counter_gives_consecutive_values():
+    assert [Counter.next_value("k") for _ in range(3)] == [1, 2, 3]
+    assert Counter.next_value("other") == 1
+
+
+def test_cors_allows_the_vite_dev_origin(api_client):
+    response = api_client.options("/api/health/", HTTP_ORIGIN="http://localhost:5173",
+                                  HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET")
+    assert response["Access-Control-Allow-Origin"] == "http://localhost:5173"
