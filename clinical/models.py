@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from accounts.choices import Role
 from clinical.choices import BloodType, Sex
 from core.models import Counter
 
@@ -42,6 +43,27 @@ def next_medical_record_number():
     return f"MRN-{Counter.next_value('medical_record_number'):07d}"
 
 
+class PatientQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_archived=False)
+
+    def visible_to(self, user):
+        """The patients a user may see: admin all; doctor mapped to them (or, once appointments
+        exist, with an appointment with them); nurse their department's; patient their own."""
+        role = getattr(user, "role", None)
+        if role == Role.ADMIN:
+            return self.all()
+        if role == Role.DOCTOR:
+            return self.filter(doctor_mappings__doctor__user=user).distinct()
+        if role == Role.NURSE:
+            if user.department_id is None:
+                return self.none()
+            return self.filter(department_id=user.department_id)
+        if role == Role.PATIENT:
+            return self.filter(user=user)
+        return self.none()
+
+
 class Patient(models.Model):
     """A patient record. It may exist without a login; `user` links it once the patient signs up."""
 
@@ -72,6 +94,8 @@ class Patient(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = PatientQuerySet.as_manager()
+
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         constraints = [
@@ -86,3 +110,23 @@ class Patient(models.Model):
         if not self.medical_record_number:
             self.medical_record_number = next_medical_record_number()
         super().save(*args, **kwargs)
+
+
+class PatientDoctorMapping(models.Model):
+    """A doctor takes a patient into their care (and scope). Unique per pair; audited by who made it."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="doctor_mappings")
+    doctor = models.ForeignKey(DoctorProfile, on_delete=models.CASCADE, related_name="patient_mappings")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "doctor"], name="clinical_mapping_unique_pair"),
+        ]
+
+    def __str__(self):
+        return f"{self.patient} -> {self.doctor}"

@@ -12,6 +12,11 @@ api_patterns = [
     path("swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui-alias"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include("accounts.urls")),
+    path("", include("devices.urls")),
+    path("", include("workorders.urls")),
+    path("", include("spareparts.urls")),
+    path("", include("clinical.urls")),
+    path("", include("monitoring.urls")),
     # Anything else under /api/ is a JSON 404 (also with DEBUG on, which bypasses handler404).
     re_path(r"^.*$", core_views.api_not_found),
 ]

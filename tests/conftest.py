@@ -13,6 +13,11 @@ celery_app.conf.task_eager_propagates = True
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     """Throttle counters and one-time codes live in the cache: every test starts clean."""
     cache.clear()

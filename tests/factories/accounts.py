@@ -3,7 +3,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.choices import ApprovalStatus, Role
 from accounts.models import User
-from clinical.models import Department, DoctorProfile, Patient
+from clinical.models import Department, DoctorProfile, Patient, PatientDoctorMapping
 
 DEFAULT_PASSWORD = "Correct-Horse-42"
 
@@ -39,14 +39,14 @@ class UserFactory(DjangoModelFactory):
         admin = factory.Trait(role=Role.ADMIN, is_staff=True)
         doctor = factory.Trait(
             role=Role.DOCTOR,
-            doctor_profile=factory.RelatedFactory("tests.factories.DoctorProfileFactory", "user"),
+            doctor_profile=factory.RelatedFactory("tests.factories.accounts.DoctorProfileFactory", "user"),
         )
         nurse = factory.Trait(role=Role.NURSE)
         engineer = factory.Trait(role=Role.ENGINEER)
         patient = factory.Trait(
             role=Role.PATIENT,
             patient_record=factory.RelatedFactory(
-                "tests.factories.PatientFactory", "user",
+                "tests.factories.accounts.PatientFactory", "user",
                 first_name=factory.SelfAttribute("..first_name"),
                 last_name=factory.SelfAttribute("..last_name"),
             ),
@@ -76,3 +76,11 @@ class PatientFactory(DjangoModelFactory):
 def user_for_role(role, **kwargs):
     """A user of the given role, with the profile the role implies."""
     return UserFactory(**{role.value if hasattr(role, "value") else role: True}, **kwargs)
+
+
+class PatientDoctorMappingFactory(DjangoModelFactory):
+    class Meta:
+        model = PatientDoctorMapping
+
+    patient = factory.SubFactory(PatientFactory)
+    doctor = factory.SubFactory(DoctorProfileFactory)
