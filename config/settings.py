@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "workorders",
     "spareparts",
     "monitoring",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ api_patterns = [
     path("", include("spareparts.urls")),
     path("", include("clinical.urls")),
     path("", include("monitoring.urls")),
+    path("", include("dashboard.urls")),
     # Anything else under /api/ is a JSON 404 (also with DEBUG on, which bypasses handler404).
     re_path(r"^.*$", core_views.api_not_found),
 ]
