@@ -1,0 +1,135 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.choices import Role
+from clinical.models import Patient
+from devices.choices import DeviceCategory, DeviceStatus, HospitalKind
+
+
+class Hospital(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=16, choices=HospitalKind.choices, default=HospitalKind.HOSPITAL)
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=HospitalKind.values), name="devices_hospital_kind_valid"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Room(models.Model):
+    # Rooms go with their hospital; a room that devices or inventory history point at is protected.
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="rooms")
+    number = models.CharField(max_length=32)
+    name = models.CharField(max_length=120, blank=True)
+    floor = models.SmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["hospital_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["hospital", "number"], name="devices_room_number_unique_per_hospital"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.name}".strip()
+
+
+class DeviceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Admin: all; engineer and nurse: the devices assigned to them; doctor: the monitors of
+        the patients they may see; anyone else: nothing."""
+        role = getattr(user, "role", None)
+        if role == Role.ADMIN:
+            return self.all()
+        if role == Role.ENGINEER:
+            return self.filter(assigned_engineer=user)
+        if role == Role.NURSE:
+            return self.filter(assigned_nurses=user)
+        if role == Role.DOCTOR:
+            return self.filter(category=DeviceCategory.MONITOR,
+                               patient__in=Patient.objects.visible_to(user).values("pk"))
+        return self.none()
+
+    def assignable_by(self, user):
+        """Monitors a user may assign: what they see plus the free pool (unassigned active monitors)."""
+        if getattr(user, "role", None) == Role.ADMIN:
+            return self.all()
+        free_pool = Q(category=DeviceCategory.MONITOR, patient__isnull=True, status=DeviceStatus.ACTIVE)
+        return self.filter(Q(pk__in=self.visible_to(user).values("pk")) | free_pool)
+
+    def unassignable_by(self, user):
+        """Monitors a user may take off a patient: those whose patient they may see."""
+        if getattr(user, "role", None) == Role.ADMIN:
+            return self.all()
+        return self.filter(patient__in=Patient.objects.visible_to(user).values("pk"))
+
+    def with_details(self):
+        return self.select_related("hospital", "room", "assigned_engineer").prefetch_related("assigned_nurses")
+
+
+class Device(models.Model):
+    asset_number = models.CharField(max_length=64, unique=True)
+    serial_number = models.CharField(max_length=120, blank=True, db_index=True)
+    name = models.CharField(max_length=200)
+    model = models.CharField(max_length=120, blank=True)
+    manufacturer = models.CharField(max_length=120, blank=True)
+    category = models.CharField(max_length=16, choices=DeviceCategory.choices, default=DeviceCategory.EQUIPMENT,
+                                db_index=True)
+    status = models.CharField(max_length=16, choices=DeviceStatus.choices, default=DeviceStatus.ACTIVE,
+                              db_index=True)
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="devices")
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="devices")
+    assigned_engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="engineered_devices", limit_choices_to={"role": Role.ENGINEER},
+    )
+    assigned_nurses = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="nursed_devices", limit_choices_to={"role": Role.NURSE},
+    )
+    # The OneToOne is the database's guarantee of one monitor per patient and one patient per monitor.
+    patient = models.OneToOneField(
+        "clinical.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="monitor",
+    )
+    last_inventory_date = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DeviceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["asset_number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(patient__isnull=True) | Q(category=DeviceCategory.MONITOR),
+                                   name="devices_device_only_monitors_have_patient"),
+            models.CheckConstraint(condition=Q(status__in=DeviceStatus.values), name="devices_device_status_valid"),
+            models.CheckConstraint(condition=Q(category__in=DeviceCategory.values),
+                                   name="devices_device_category_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.asset_number} {self.name}"
+
+
+class InventoryCheck(models.Model):
+    """One confirmation of a device's location during an inventory round."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="inventory_checks")
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    checked_at = models.DateTimeField(default=timezone.now, db_index=True)
+    from_room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+
+    def __str__(self):
+        return f"{self.device} checked {self.checked_at:%Y-%m-%d}"

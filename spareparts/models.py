@@ -1,0 +1,57 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from accounts.choices import Role
+from spareparts.choices import SparePartStatus
+from workorders.models import TrackedModel
+
+
+class SparePartRequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Admin: all; engineer: the requests they made; anyone else: nothing."""
+        role = getattr(user, "role", None)
+        if role == Role.ADMIN:
+            return self.all()
+        if role == Role.ENGINEER:
+            return self.filter(requested_by=user)
+        return self.none()
+
+    def with_details(self):
+        return self.select_related("device", "work_order", "requested_by", "decided_by")
+
+
+class SparePartRequest(TrackedModel):
+    request_number = models.CharField(max_length=32, unique=True, editable=False)
+    part_name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    quantity = models.PositiveIntegerField()
+    device = models.ForeignKey("devices.Device", on_delete=models.PROTECT, related_name="spare_part_requests")
+    work_order = models.ForeignKey("workorders.WorkOrder", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="spare_part_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                     related_name="spare_part_requests")
+    status = models.CharField(max_length=16, choices=SparePartStatus.choices, default=SparePartStatus.PENDING,
+                              db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    objects = SparePartRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="spareparts_request_quantity_positive"),
+            models.CheckConstraint(condition=Q(status__in=SparePartStatus.values),
+                                   name="spareparts_request_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status=SparePartStatus.PENDING, decided_at__isnull=True)
+                | (~Q(status=SparePartStatus.PENDING) & Q(decided_at__isnull=False)),
+                name="spareparts_request_decided_iff_not_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return self.request_number

@@ -1,0 +1,97 @@
+import os
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.choices import Role
+from workorders.choices import Priority, WorkOrderStatus, WorkType
+
+
+class TrackedModel(models.Model):
+    """created_at / updated_at where a freshly created row has updated_at == created_at exactly,
+    so "created" and "updated" events (dashboard activity) can be told apart."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            self.updated_at = self.created_at
+        else:
+            self.updated_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
+        super().save(*args, **kwargs)
+
+
+def photo_upload_to(instance, filename):
+    # A random name: the reporter's file name is neither trusted nor needed, and is not guessable.
+    extension = os.path.splitext(filename)[1].lower()
+    return f"workorders/photos/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
+
+
+class WorkOrderQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Admin: all; engineer: assigned to them; nurse: reported by them; anyone else: nothing."""
+        role = getattr(user, "role", None)
+        if role == Role.ADMIN:
+            return self.all()
+        if role == Role.ENGINEER:
+            return self.filter(assigned_to=user)
+        if role == Role.NURSE:
+            return self.filter(created_by=user)
+        return self.none()
+
+    def overdue(self, today=None):
+        return self.filter(due_date__lt=today or timezone.localdate()).exclude(status=WorkOrderStatus.CLOSED)
+
+    def with_details(self):
+        return self.select_related("device__hospital", "device__room", "created_by", "assigned_to")
+
+
+class WorkOrder(TrackedModel):
+    work_number = models.CharField(max_length=32, unique=True, editable=False)
+    device = models.ForeignKey("devices.Device", on_delete=models.PROTECT, related_name="work_orders")
+    description = models.TextField()
+    work_type = models.CharField(max_length=2, choices=WorkType.choices, default=WorkType.CORRECTIVE)
+    priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.MEDIUM)
+    status = models.CharField(max_length=16, choices=WorkOrderStatus.choices, default=WorkOrderStatus.OPEN,
+                              db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="reported_work_orders")
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="assigned_work_orders", limit_choices_to={"role": Role.ENGINEER})
+    due_date = models.DateField(db_index=True)
+    completed_date = models.DateField(null=True, blank=True)
+    technical_action = models.TextField(blank=True)
+    photo = models.ImageField(upload_to=photo_upload_to, blank=True)
+
+    objects = WorkOrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=WorkOrderStatus.values),
+                                   name="workorders_workorder_status_valid"),
+            models.CheckConstraint(condition=Q(priority__in=Priority.values),
+                                   name="workorders_workorder_priority_valid"),
+            models.CheckConstraint(condition=Q(work_type__in=WorkType.values),
+                                   name="workorders_workorder_work_type_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=WorkOrderStatus.CLOSED) | Q(completed_date__isnull=False),
+                name="workorders_workorder_closed_has_completed_date",
+            ),
+        ]
+
+    def __str__(self):
+        return self.work_number
+
+    @property
+    def is_overdue(self):
+        return self.status != WorkOrderStatus.CLOSED and self.due_date < timezone.localdate()
