@@ -1,0 +1,168 @@
+"""Every device write that has a rule: placement, assignment of people, status transitions,
+inventory checks, monitor assignment and deletion."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from accounts.choices import Role
+from core.errors import Conflict, DomainError
+from devices.choices import (
+    ADMIN_STATUS_TRANSITIONS,
+    ENGINEER_STATUS_TRANSITIONS,
+    DeviceCategory,
+    DeviceStatus,
+    toggled_status,
+)
+from devices.models import Device, InventoryCheck
+
+_TRANSITIONS_BY_ROLE = {Role.ADMIN: ADMIN_STATUS_TRANSITIONS, Role.ENGINEER: ENGINEER_STATUS_TRANSITIONS}
+
+
+def _locked(device):
+    return Device.objects.select_for_update().get(pk=device.pk)
+
+
+def _check_placement(*, hospital, room):
+    if room is not None and room.hospital_id != hospital.id:
+        raise ValidationError({"room": [f"Room {room.number} does not belong to {hospital.name}."]})
+
+
+def _check_people(*, engineer, nurses):
+    errors = {}
+    if engineer is not None and (engineer.role != Role.ENGINEER or not engineer.is_active):
+        errors["assigned_engineer"] = [f"User {engineer.pk} is not an active engineer."]
+    not_nurses = sorted(user.pk for user in nurses or () if user.role != Role.NURSE or not user.is_active)
+    if not_nurses:
+        errors["assigned_nurses"] = [f"These users are not active nurses: {', '.join(map(str, not_nurses))}."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_transition(device, to_status, by):
+    if to_status == device.status:
+        raise Conflict(f"The device is already {device.status}.", code="invalid_transition")
+    allowed = _TRANSITIONS_BY_ROLE.get(by.role, {}).get(device.status, set())
+    if to_status not in allowed:
+        raise Conflict(f"A {by.role} may not change a {device.status} device to {to_status}.",
+                       code="invalid_transition")
+    if to_status == DeviceStatus.DECOMMISSIONED and device.patient_id is not None:
+        raise Conflict("The monitor is assigned to a patient: unassign it before decommissioning it.",
+                       code="monitor_in_use")
+
+
+@transaction.atomic
+def device_create(*, by, assigned_nurses=(), **fields):
+    _check_placement(hospital=fields["hospital"], room=fields.get("room"))
+    _check_people(engineer=fields.get("assigned_engineer"), nurses=assigned_nurses)
+    device = Device.objects.create(**fields)
+    device.assigned_nurses.set(assigned_nurses)
+    return device
+
+
+@transaction.atomic
+def device_update(*, device, by, **changes):
+    """Admin edits any field, an engineer status and notes (the serializer decides which arrive).
+    A status change follows the caller's transition table."""
+    device = _locked(device)
+    nurses = changes.pop("assigned_nurses", None)
+    new_status = changes.pop("status", None)
+    _check_placement(hospital=changes.get("hospital", device.hospital),
+                     room=changes.get("room", device.room))
+    _check_people(engineer=changes.get("assigned_engineer"), nurses=nurses)
+    if new_status is not None and new_status != device.status:
+        _check_transition(device, new_status, by)
+        device.status = new_status
+    for name, value in changes.items():
+        setattr(device, name, value)
+    device.save()
+    if nurses is not None:
+        device.assigned_nurses.set(nurses)
+    return device
+
+
+@transaction.atomic
+def device_change_status(*, device, by, status=None):
+    """Set `status`, or without one toggle: active -> inactive, anything else -> active."""
+    device = _locked(device)
+    target = status or toggled_status(device.status)
+    _check_transition(device, target, by)
+    device.status = target
+    device.save(update_fields=["status", "updated_at"])
+    return device
+
+
+@transaction.atomic
+def device_inventory_check(*, device, by, room):
+    """Confirm where a device is: move it to `room`, stamp today, and record the check."""
+    device = _locked(device)
+    if room.hospital_id != device.hospital_id:
+        raise ValidationError({"room": [f"Room {room.number} is not in {device.hospital}."]})
+    InventoryCheck.objects.create(device=device, checked_by=by, from_room=device.room, to_room=room)
+    device.room = room
+    device.last_inventory_date = timezone.localdate()
+    device.save(update_fields=["room", "last_inventory_date", "updated_at"])
+    return device
+
+
+def device_assign_patient(*, device, patient, by):
+    """Put a monitor on a patient. The OneToOne on Device.patient is the guarantee; the checks
+    before it only give clearer answers, and a lost race still ends in a 409."""
+    try:
+        with transaction.atomic():
+            device = _locked(device)
+            if device.category != DeviceCategory.MONITOR:
+                message = f"Device {device.asset_number} is not a monitor (category {device.category})."
+                raise DomainError(message, code="not_a_monitor",
+                                  errors={"device": [message], "category": ["Only monitors are assigned."]})
+            if device.patient_id is not None:
+                raise Conflict("This monitor is already assigned to a patient; unassign it first.",
+                               code="monitor_in_use")
+            if device.status != DeviceStatus.ACTIVE:
+                raise Conflict(f"Only an active monitor can be assigned (this one is {device.status}).",
+                               code="device_not_active")
+            if Device.objects.filter(patient=patient).exists():
+                raise Conflict("This patient already has a monitor; unassign it first.",
+                               code="patient_has_monitor")
+            device.patient = patient
+            device.save(update_fields=["patient", "updated_at"])
+    except IntegrityError as exc:
+        raise Conflict("This patient already has a monitor; unassign it first.",
+                       code="patient_has_monitor") from exc
+    return device
+
+
+@transaction.atomic
+def device_unassign_patient(*, device, by):
+    device = _locked(device)
+    if device.patient_id is None:
+        raise Conflict("This monitor is not assigned to a patient.", code="monitor_not_assigned")
+    device.patient = None
+    device.save(update_fields=["patient", "updated_at"])
+    return device
+
+
+def device_delete(*, device, by):
+    if device.patient_id is not None:
+        raise Conflict("The monitor is assigned to a patient: unassign it first, or decommission it.",
+                       code="device_in_use")
+    try:
+        with transaction.atomic():
+            device.delete()
+    except ProtectedError as exc:
+        raise Conflict(
+            "The device has work orders, spare-part requests or readings and cannot be deleted: "
+            "decommission it instead (status decommissioned).",
+            code="device_in_use",
+        ) from exc
+
+
+def save_unique(serializer, *, field, message):
+    """Save a plain serializer whose uniqueness the database guarantees: a lost race is a 400
+    naming the field, never a 500."""
+    try:
+        with transaction.atomic():
+            return serializer.save()
+    except IntegrityError as exc:
+        raise ValidationError({field: [message]}) from exc

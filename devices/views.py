@@ -1,0 +1,198 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.choices import Role
+from core.permissions import AUTHENTICATED
+from devices import services
+from devices.filters import DeviceFilter, RoomFilter
+from devices.models import Device, Hospital, Room
+from devices.serializers import (
+    AssignPatientSerializer,
+    ChangeStatusSerializer,
+    DeviceEngineerUpdateSerializer,
+    DeviceSerializer,
+    DeviceWriteSerializer,
+    HospitalSerializer,
+    InventoryCheckSerializer,
+    InventorySerializer,
+    RoomSerializer,
+)
+
+ADMIN = {Role.ADMIN}
+DEVICE_READERS = {Role.ADMIN, Role.ENGINEER, Role.NURSE, Role.DOCTOR}
+FACILITY_RULES = {
+    "list": AUTHENTICATED, "retrieve": AUTHENTICATED,
+    "create": ADMIN, "update": ADMIN, "partial_update": ADMIN, "destroy": ADMIN,
+}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Hospitals and clinics"),
+    retrieve=extend_schema(summary="A hospital or clinic"),
+    create=extend_schema(summary="Create a hospital or clinic (admin)"),
+    update=extend_schema(summary="Replace a hospital or clinic (admin)"),
+    partial_update=extend_schema(summary="Update a hospital or clinic (admin)"),
+    destroy=extend_schema(summary="Delete a hospital or clinic without devices (admin; 409 otherwise)"),
+)
+@extend_schema(tags=["facilities"])
+class HospitalViewSet(viewsets.ModelViewSet):
+    role_rules = FACILITY_RULES
+    queryset = Hospital.objects.order_by("name")
+    serializer_class = HospitalSerializer
+    filterset_fields = ["kind"]
+    search_fields = ["name", "address"]
+    ordering_fields = ["id", "name", "kind", "created_at"]
+
+    def perform_create(self, serializer):
+        services.save_unique(serializer, field="name", message="A hospital with this name already exists.")
+
+    def perform_update(self, serializer):
+        services.save_unique(serializer, field="name", message="A hospital with this name already exists.")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Rooms (filter: hospital)"),
+    retrieve=extend_schema(summary="A room"),
+    create=extend_schema(summary="Create a room (admin; number unique within the hospital)"),
+    update=extend_schema(summary="Replace a room (admin)"),
+    partial_update=extend_schema(summary="Update a room (admin)"),
+    destroy=extend_schema(summary="Delete a room no device or inventory check refers to (admin; 409 otherwise)"),
+)
+@extend_schema(tags=["facilities"])
+class RoomViewSet(viewsets.ModelViewSet):
+    role_rules = FACILITY_RULES
+    queryset = Room.objects.select_related("hospital").order_by("hospital__name", "number")
+    serializer_class = RoomSerializer
+    filterset_class = RoomFilter
+    search_fields = ["number", "name"]
+    ordering_fields = ["id", "number", "name", "floor"]
+
+    def perform_create(self, serializer):
+        services.save_unique(serializer, field="number", message="This hospital already has a room with this number.")
+
+    def perform_update(self, serializer):
+        services.save_unique(serializer, field="number", message="This hospital already has a room with this number.")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Devices in the caller's scope",
+                       description="Admin: all; engineer and nurse: assigned to them; doctor: the monitors "
+                                   "of their patients. Search: asset/serial number, name, model, manufacturer."),
+    retrieve=extend_schema(summary="A device (notes, assigned patient, display names)"),
+    create=extend_schema(summary="Create a device (admin)", responses={201: DeviceSerializer}),
+    update=extend_schema(summary="Replace a device (admin; engineer: status and notes of own devices)",
+                         responses={200: DeviceSerializer}),
+    partial_update=extend_schema(summary="Update a device (admin; engineer: status and notes of own devices)",
+                                 responses={200: DeviceSerializer}),
+    destroy=extend_schema(summary="Delete a device with no history (admin; 409 device_in_use: decommission it)"),
+)
+@extend_schema(tags=["devices"])
+class DeviceViewSet(viewsets.ModelViewSet):
+    role_rules = {
+        "list": DEVICE_READERS, "retrieve": DEVICE_READERS, "inventory_checks": DEVICE_READERS,
+        "assigned": {Role.ENGINEER, Role.NURSE},
+        "create": ADMIN, "destroy": ADMIN,
+        "update": {Role.ADMIN, Role.ENGINEER}, "partial_update": {Role.ADMIN, Role.ENGINEER},
+        "change_status": {Role.ADMIN, Role.ENGINEER},
+        "inventory": {Role.ENGINEER},
+        "assign": {Role.ADMIN, Role.DOCTOR, Role.NURSE}, "unassign": {Role.ADMIN, Role.DOCTOR, Role.NURSE},
+    }
+    filterset_class = DeviceFilter
+    search_fields = ["asset_number", "serial_number", "name", "model", "manufacturer"]
+    ordering_fields = ["id", "asset_number", "name", "status", "category", "last_inventory_date", "created_at"]
+    ordering = ["asset_number"]
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action == "assign":
+            queryset = Device.objects.assignable_by(user)
+        elif self.action == "unassign":
+            queryset = Device.objects.unassignable_by(user)
+        else:
+            # For engineers and nurses (the only callers of `assigned`) their scope is their devices.
+            queryset = Device.objects.visible_to(user)
+        return queryset.with_details()
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return DeviceWriteSerializer
+        if self.action in ("update", "partial_update"):
+            if getattr(self.request.user, "role", None) == Role.ENGINEER:
+                return DeviceEngineerUpdateSerializer
+            return DeviceWriteSerializer
+        return {
+            "inventory": InventorySerializer,
+            "inventory_checks": InventoryCheckSerializer,
+            "change_status": ChangeStatusSerializer,
+            "assign": AssignPatientSerializer,
+        }.get(self.action, DeviceSerializer)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.device_create(by=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.device_update(device=serializer.instance, by=self.request.user,
+                                                     **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.device_delete(device=instance, by=self.request.user)
+
+    def _device_response(self, device, status_code=status.HTTP_200_OK):
+        device = Device.objects.with_details().get(pk=device.pk)
+        return Response(DeviceSerializer(device, context=self.get_serializer_context()).data, status=status_code)
+
+    @extend_schema(summary="The caller's devices (engineer, nurse)", responses=DeviceSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def assigned(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(DeviceSerializer(page, many=True).data)
+
+    @extend_schema(summary="Inventory check: confirm the device's room (engineer, own devices)",
+                   request=InventorySerializer, responses=DeviceSerializer)
+    @action(detail=True, methods=["patch"])
+    def inventory(self, request, pk=None):
+        device = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        device = services.device_inventory_check(device=device, by=request.user, **serializer.validated_data)
+        return self._device_response(device)
+
+    @extend_schema(summary="The device's inventory checks, newest first", filters=False,
+                   responses=InventoryCheckSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="inventory-checks")
+    def inventory_checks(self, request, pk=None):
+        device = self.get_object()
+        checks = device.inventory_checks.select_related("checked_by", "from_room", "to_room").order_by(
+            "-checked_at", "-id")
+        page = self.paginate_queryset(checks)
+        return self.get_paginated_response(InventoryCheckSerializer(page, many=True).data)
+
+    @extend_schema(summary="Set the status, or toggle active/inactive without a body (admin, engineer own)",
+                   request=ChangeStatusSerializer, responses=DeviceSerializer)
+    @action(detail=True, methods=["post"], url_path="change-status")
+    def change_status(self, request, pk=None):
+        device = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        device = services.device_change_status(device=device, by=request.user,
+                                               status=serializer.validated_data.get("status"))
+        return self._device_response(device)
+
+    @extend_schema(summary="Assign a monitor to a patient (admin, doctor, nurse)",
+                   request=AssignPatientSerializer, responses=DeviceSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        device = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        device = services.device_assign_patient(device=device, by=request.user, **serializer.validated_data)
+        return self._device_response(device)
+
+    @extend_schema(summary="Take a monitor off its patient (admin, doctor, nurse)", request=None,
+                   responses=DeviceSerializer)
+    @action(detail=True, methods=["post"])
+    def unassign(self, request, pk=None):
+        device = services.device_unassign_patient(device=self.get_object(), by=request.user)
+        return self._device_response(device)
