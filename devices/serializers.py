@@ -115,9 +115,10 @@ class AssignPatientSerializer(serializers.Serializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only patients the caller may see (and not archived): anyone else reads as a missing id.
-        user = self.context["request"].user
-        self.fields["patient"].queryset = Patient.objects.visible_to(user).active()
+        request = self.context.get("request")
+        if request is not None:
+            # Only patients the caller may see (and not archived): anyone else reads as a missing id.
+            self.fields["patient"].queryset = Patient.objects.visible_to(request.user).active()
 
 
 class InventoryCheckSerializer(serializers.ModelSerializer):

@@ -1,0 +1,102 @@
+"""The dashboard: per-role counts, each a fixed number of aggregate queries, plus recent activity.
+
+COUNTS_BY_ROLE maps a role to the functions whose dicts are merged into its `counts`; other
+issues (appointments, alerts) add their function to a role's list.
+"""
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.choices import Role
+from devices.choices import DeviceCategory, DeviceStatus
+from devices.models import Device, Hospital
+from spareparts.choices import SparePartStatus
+from spareparts.models import SparePartRequest
+from workorders.choices import WorkOrderStatus
+from workorders.models import WorkOrder
+
+RECENT_ACTIVITY_SIZE = 10
+
+
+def _by_status(queryset, choices):
+    """{"total": n, <status>: n, ...} in one aggregate query."""
+    aggregates = {"total": Count("pk")}
+    aggregates.update({status.value: Count("pk", filter=Q(status=status)) for status in choices})
+    return queryset.aggregate(**aggregates)
+
+
+def admin_counts(user):
+    today = timezone.localdate()
+    work_orders = _by_status(WorkOrder.objects.all(), WorkOrderStatus)
+    work_orders_overdue = WorkOrder.objects.aggregate(
+        overdue=Count("pk", filter=Q(due_date__lt=today) & ~Q(status=WorkOrderStatus.CLOSED)))["overdue"]
+    return {
+        "hospitals": Hospital.objects.count(),
+        "devices_by_status": _by_status(Device.objects.all(), DeviceStatus),
+        "work_orders_by_status": work_orders,
+        "overdue_work_orders": work_orders_overdue,
+        "pending_spare_parts": SparePartRequest.objects.filter(status=SparePartStatus.PENDING).count(),
+    }
+
+
+def engineer_counts(user):
+    today = timezone.localdate()
+    mine = WorkOrder.objects.filter(assigned_to=user).aggregate(
+        my_open_work_orders=Count("pk", filter=Q(status=WorkOrderStatus.OPEN)),
+        my_in_progress_work_orders=Count("pk", filter=Q(status=WorkOrderStatus.IN_PROGRESS)),
+        my_overdue_work_orders=Count("pk", filter=Q(due_date__lt=today) & ~Q(status=WorkOrderStatus.CLOSED)),
+    )
+    return {"assigned_devices": Device.objects.filter(assigned_engineer=user).count(), **mine}
+
+
+def nurse_counts(user):
+    return WorkOrder.objects.filter(created_by=user).aggregate(
+        my_open_work_orders=Count("pk", filter=Q(status=WorkOrderStatus.OPEN)),
+        my_closed_work_orders=Count("pk", filter=Q(status=WorkOrderStatus.CLOSED)),
+    )
+
+
+def doctor_device_counts(user):
+    monitors = Device.objects.visible_to(user).filter(category=DeviceCategory.MONITOR)
+    return {"patient_monitors": monitors.count()}
+
+
+COUNTS_BY_ROLE = {
+    Role.ADMIN: [admin_counts],
+    Role.ENGINEER: [engineer_counts],
+    Role.NURSE: [nurse_counts],
+    Role.DOCTOR: [doctor_device_counts],
+    Role.PATIENT: [],
+}
+
+
+def _events(row, kind, number):
+    """A row's created event, and its updated event when it changed after creation."""
+    base = {"type": kind, "id": row.pk, "number": number, "status": row.status,
+            "device": row.device_id, "device_name": row.device.name}
+    events = [{**base, "event": "created", "at": row.created_at}]
+    if row.updated_at != row.created_at:
+        events.append({**base, "event": "updated", "at": row.updated_at})
+    return events
+
+
+def recent_activity(user, size=RECENT_ACTIVITY_SIZE):
+    """The newest created/updated events of the work orders and spare-part requests the user sees.
+    A row's newest event is its updated_at, so the `size` most recently updated rows of each kind
+    hold every event that can make the top `size`: two queries whatever the data."""
+    work_orders = WorkOrder.objects.visible_to(user).select_related("device").order_by("-updated_at", "-id")
+    requests = SparePartRequest.objects.visible_to(user).select_related("device").order_by("-updated_at", "-id")
+    events = []
+    for work_order in work_orders[:size]:
+        events.extend(_events(work_order, "work_order", work_order.work_number))
+    for spare_request in requests[:size]:
+        events.extend(_events(spare_request, "spare_part_request", spare_request.request_number))
+    events.sort(key=lambda event: event["at"], reverse=True)
+    return events[:size]
+
+
+def dashboard_for(user):
+    counts = {}
+    for compute in COUNTS_BY_ROLE.get(user.role, []):
+        counts.update(compute(user))
+    return {"role": user.role, "counts": counts, "recent_activity": recent_activity(user)}

@@ -1,0 +1,60 @@
+from rest_framework import serializers
+
+from devices.models import Device
+from devices.serializers import RoleRestrictedFieldsMixin, display_name
+from spareparts.models import SparePartRequest
+from workorders.models import WorkOrder
+
+
+class SparePartRequestSerializer(serializers.ModelSerializer):
+    device_name = serializers.CharField(source="device.name", read_only=True)
+    work_order_number = serializers.CharField(source="work_order.work_number", read_only=True, default=None)
+    requested_by_name = serializers.SerializerMethodField()
+    decided_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SparePartRequest
+        fields = [
+            "id", "request_number", "part_name", "description", "quantity", "device", "device_name", "work_order",
+            "work_order_number", "status", "requested_by", "requested_by_name", "decided_by", "decided_by_name",
+            "decided_at", "decision_note", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_requested_by_name(self, spare_request) -> str | None:
+        return display_name(spare_request.requested_by)
+
+    def get_decided_by_name(self, spare_request) -> str | None:
+        return display_name(spare_request.decided_by)
+
+
+class SparePartRequestWriteSerializer(RoleRestrictedFieldsMixin, serializers.ModelSerializer):
+    """Create (engineer) and edit while pending (the requesting engineer, admin). The status only
+    changes through approve/reject, so sending it is refused (400) rather than ignored."""
+
+    forbidden_fields = {"status", "decided_by", "decided_at", "decision_note", "requested_by"}
+
+    device = serializers.PrimaryKeyRelatedField(queryset=Device.objects.none())
+    work_order = serializers.PrimaryKeyRelatedField(queryset=WorkOrder.objects.none(), required=False,
+                                                    allow_null=True)
+    quantity = serializers.IntegerField(min_value=1)
+
+    class Meta:
+        model = SparePartRequest
+        fields = ["part_name", "description", "quantity", "device", "work_order"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Only the caller's devices and work orders: anything else reads as a missing id.
+            self.fields["device"].queryset = Device.objects.visible_to(request.user)
+            self.fields["work_order"].queryset = WorkOrder.objects.visible_to(request.user)
+
+    def to_representation(self, instance):
+        return SparePartRequestSerializer(instance, context=self.context).data
+
+
+class DecisionSerializer(serializers.Serializer):
+    decision_note = serializers.CharField(required=False, allow_blank=True, default="",
+                                          help_text="Why it was approved or rejected (optional).")

@@ -1,0 +1,136 @@
+"""Every work-order write that has a rule: numbering, due dates, assignment and the status flow
+open -> in_progress -> closed (closed is final)."""
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from accounts.choices import Role
+from core.errors import Conflict
+from core.models import Counter
+from devices.choices import DeviceStatus
+from workorders.choices import DUE_DAYS_BY_PRIORITY, STATUS_TRANSITIONS, WorkOrderStatus
+from workorders.models import WorkOrder
+
+
+def next_work_number(now=None):
+    """WO-YYYYMM-NNNN from a per-month counter row (one atomic upsert: unique under concurrency)."""
+    month = f"{(now or timezone.now()):%Y%m}"
+    return f"WO-{month}-{Counter.next_value(f'WO-{month}'):04d}"
+
+
+def _locked(work_order):
+    return WorkOrder.objects.select_for_update().get(pk=work_order.pk)
+
+
+def _check_not_closed(work_order):
+    if work_order.status == WorkOrderStatus.CLOSED:
+        raise Conflict(f"Work order {work_order.work_number} is closed; a closed work order is final.",
+                       code="work_order_closed")
+
+
+def _check_transition(work_order, to_status):
+    _check_not_closed(work_order)
+    if to_status not in STATUS_TRANSITIONS[work_order.status]:
+        raise Conflict(f"A work order cannot go from {work_order.status} to {to_status} "
+                       "(open -> in_progress -> closed).", code="invalid_transition")
+
+
+def _check_engineer(user, field="assigned_to"):
+    if user is not None and (user.role != Role.ENGINEER or not user.is_active):
+        raise ValidationError({field: [f"User {user.pk} is not an active engineer."]})
+
+
+def workorder_create(*, by, device, description, work_type, priority, due_date=None, photo=None):
+    """Report a fault or plan maintenance. The reporter is `by`; the device's engineer is assigned."""
+    if device.status == DeviceStatus.DECOMMISSIONED:
+        raise Conflict("The device is decommissioned; it takes no more work orders.", code="device_decommissioned")
+    today = timezone.localdate()
+    if due_date is None:
+        due_date = today + timedelta(days=DUE_DAYS_BY_PRIORITY[priority])
+    elif due_date < today:
+        raise ValidationError({"due_date": ["The due date cannot be in the past."]})
+    try:
+        with transaction.atomic():
+            work_order = WorkOrder(
+                work_number=next_work_number(), device=device, description=description, work_type=work_type,
+                priority=priority, due_date=due_date, created_by=by, assigned_to=device.assigned_engineer,
+            )
+            if photo is not None:
+                work_order.photo = photo
+            work_order.save()
+    except IntegrityError as exc:  # the counter makes this unreachable; the constraint is the backstop
+        raise Conflict("Could not allocate a work number; please retry.", code="work_number_taken") from exc
+    return work_order
+
+
+@transaction.atomic
+def workorder_start(*, work_order, by):
+    work_order = _locked(work_order)
+    _check_transition(work_order, WorkOrderStatus.IN_PROGRESS)
+    work_order.status = WorkOrderStatus.IN_PROGRESS
+    work_order.save(update_fields=["status"])
+    return work_order
+
+
+@transaction.atomic
+def workorder_close(*, work_order, by, technical_action=None):
+    """Close with the technical action taken (given here, or already recorded); stamps completed_date."""
+    work_order = _locked(work_order)
+    _check_transition(work_order, WorkOrderStatus.CLOSED)
+    action = work_order.technical_action if technical_action is None else technical_action
+    if not action.strip():
+        raise ValidationError({"technical_action": ["Closing a work order requires the technical action taken."]})
+    work_order.technical_action = action
+    work_order.status = WorkOrderStatus.CLOSED
+    work_order.completed_date = timezone.localdate()
+    work_order.save(update_fields=["technical_action", "status", "completed_date"])
+    return work_order
+
+
+_TRANSITION_SERVICES = {WorkOrderStatus.IN_PROGRESS: workorder_start, WorkOrderStatus.CLOSED: workorder_close}
+
+
+@transaction.atomic
+def workorder_update(*, work_order, by, **changes):
+    """Admin (any field) and assigned engineer (status, technical_action): the serializer decides
+    which fields arrive. A status change runs its transition; any refusal rolls everything back."""
+    work_order = _locked(work_order)
+    _check_not_closed(work_order)
+    new_status = changes.pop("status", None)
+    if "assigned_to" in changes:
+        _check_engineer(changes["assigned_to"])
+    for name, value in changes.items():
+        setattr(work_order, name, value)
+    work_order.save()
+    if new_status is not None and new_status != work_order.status:
+        transition = _TRANSITION_SERVICES.get(new_status)
+        if transition is None:
+            raise Conflict(f"A work order cannot go back to {new_status}.", code="invalid_transition")
+        work_order = transition(work_order=work_order, by=by)
+    return work_order
+
+
+@transaction.atomic
+def workorder_update_description(*, work_order, by, description=None):
+    """The reporting nurse may correct the description while the work order is still open."""
+    work_order = _locked(work_order)
+    if work_order.status != WorkOrderStatus.OPEN:
+        raise Conflict("Only an open work order's description can be edited by its reporter.",
+                       code="work_order_not_open")
+    if description is not None:
+        work_order.description = description
+        work_order.save(update_fields=["description"])
+    return work_order
+
+
+def workorder_delete(*, work_order, by):
+    try:
+        with transaction.atomic():
+            work_order.delete()
+    except ProtectedError as exc:
+        raise Conflict("The work order has spare-part requests and cannot be deleted.",
+                       code="work_order_in_use") from exc

@@ -1,0 +1,107 @@
+from django.http import FileResponse, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+
+from accounts.choices import Role
+from workorders import services
+from workorders.filters import WorkOrderFilter
+from workorders.models import WorkOrder
+from workorders.pdf import render_work_order_pdf
+from workorders.photos import CONTENT_TYPES
+from workorders.serializers import (
+    WorkOrderAdminUpdateSerializer,
+    WorkOrderCreateSerializer,
+    WorkOrderEngineerUpdateSerializer,
+    WorkOrderNurseUpdateSerializer,
+    WorkOrderSerializer,
+)
+
+READERS = {Role.ADMIN, Role.ENGINEER, Role.NURSE}
+
+# Per role: which fields it may send on PUT/PATCH, and the service that applies them.
+UPDATE_BY_ROLE = {
+    Role.ADMIN: (WorkOrderAdminUpdateSerializer, services.workorder_update),
+    Role.ENGINEER: (WorkOrderEngineerUpdateSerializer, services.workorder_update),
+    Role.NURSE: (WorkOrderNurseUpdateSerializer, services.workorder_update_description),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Work orders in the caller's scope",
+                       description="Admin: all; engineer: assigned to them; nurse: reported by them."),
+    retrieve=extend_schema(summary="A work order"),
+    create=extend_schema(summary="Report a work order on a device in your scope (engineer, nurse)",
+                         description="JSON, or multipart/form-data with an optional `photo` (image, 5 MB max). "
+                                     "`due_date` defaults from the priority; `assigned_to` is the device's engineer.",
+                         responses={201: WorkOrderSerializer}),
+    update=extend_schema(summary="Replace a work order (admin: any field; engineer: status, technical_action; "
+                                 "nurse: description while open)", responses={200: WorkOrderSerializer}),
+    partial_update=extend_schema(summary="Update a work order (admin: any field; engineer: status, "
+                                         "technical_action; nurse: description while open)",
+                                 responses={200: WorkOrderSerializer}),
+    destroy=extend_schema(summary="Delete a work order (admin)"),
+)
+@extend_schema(tags=["work orders"])
+class WorkOrderViewSet(viewsets.ModelViewSet):
+    role_rules = {
+        "list": READERS, "retrieve": READERS, "pdf": READERS, "photo": READERS,
+        "create": {Role.ENGINEER, Role.NURSE},
+        "update": READERS, "partial_update": READERS,
+        "destroy": {Role.ADMIN},
+    }
+    filterset_class = WorkOrderFilter
+    search_fields = ["work_number", "description", "device__asset_number", "device__name"]
+    ordering_fields = ["id", "work_number", "created_at", "updated_at", "due_date", "priority", "status"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        return WorkOrder.objects.visible_to(self.request.user).with_details()
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return WorkOrderCreateSerializer
+        if self.action in ("update", "partial_update"):
+            role = getattr(self.request.user, "role", None)
+            return UPDATE_BY_ROLE.get(role, UPDATE_BY_ROLE[Role.ADMIN])[0]
+        return WorkOrderSerializer
+
+    def perform_content_negotiation(self, request, force=False):
+        # pdf/photo answer files whatever the Accept header says; their errors stay JSON.
+        return super().perform_content_negotiation(request, force=force or self.action in ("pdf", "photo"))
+
+    def perform_create(self, serializer):
+        serializer.instance = services.workorder_create(by=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        update = UPDATE_BY_ROLE[self.request.user.role][1]
+        serializer.instance = update(work_order=serializer.instance, by=self.request.user,
+                                     **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.workorder_delete(work_order=instance, by=self.request.user)
+
+    @extend_schema(summary="The work order as a PDF document", filters=False,
+                   responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, "The PDF")})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        work_order = self.get_object()
+        response = HttpResponse(render_work_order_pdf(work_order), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{work_order.work_number}.pdf"'
+        return response
+
+    @extend_schema(summary="The work order's photo (to those who may see the work order)", filters=False,
+                   responses={(200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY, "The image")})
+    @action(detail=True, methods=["get"])
+    def photo(self, request, pk=None):
+        work_order = self.get_object()
+        if not work_order.photo:
+            raise NotFound("This work order has no photo.")
+        extension = "." + work_order.photo.name.rsplit(".", 1)[-1].lower()
+        content_type = CONTENT_TYPES.get(extension, "application/octet-stream")
+        response = FileResponse(work_order.photo.open("rb"), content_type=content_type)
+        response["Content-Disposition"] = f'inline; filename="{work_order.work_number}{extension}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
