@@ -168,11 +168,13 @@ class TimeSlotQuerySet(models.QuerySet):
         live = Appointment.objects.filter(slot=OuterRef("pk")).exclude(status=AppointmentStatus.CANCELLED)
         return self.annotate(is_booked=Exists(live))
 
+    def upcoming(self):
+        now = timezone.localtime()
+        return self.filter(Q(date__gt=now.date()) | Q(date=now.date(), start_time__gt=now.time()))
+
     def free(self):
         """Slots without a live appointment that have not started yet."""
-        now = timezone.localtime()
-        upcoming = Q(date__gt=now.date()) | Q(date=now.date(), start_time__gt=now.time())
-        return self.with_availability().filter(upcoming, is_booked=False)
+        return self.with_availability().upcoming().filter(is_booked=False)
 
     def overlapping(self, *, doctor, date, start_time, end_time):
         """Half-open [start, end): back-to-back slots do not overlap."""

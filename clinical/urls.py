@@ -1,5 +1,18 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter()
+from clinical import views
 
-urlpatterns = [*router.urls]
+router = SimpleRouter()
+router.register("departments", views.DepartmentViewSet, basename="department")
+router.register("doctors", views.DoctorProfileViewSet, basename="doctor")
+router.register("patients", views.PatientViewSet, basename="patient")
+router.register("mappings", views.MappingViewSet, basename="mapping")
+router.register("time-slots", views.TimeSlotViewSet, basename="time-slot")
+router.register("appointments", views.AppointmentViewSet, basename="appointment")
+router.register("consultations", views.ConsultationViewSet, basename="consultation")
+
+urlpatterns = [
+    path("doctor-availability/", views.DoctorAvailabilityView.as_view(), name="doctor-availability"),
+    *router.urls,
+]

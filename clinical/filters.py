@@ -1,0 +1,53 @@
+import django_filters
+
+from clinical.choices import AppointmentStatus
+from clinical.models import Appointment, DoctorProfile, Patient, PatientDoctorMapping, TimeSlot
+
+
+class DoctorProfileFilter(django_filters.FilterSet):
+    class Meta:
+        model = DoctorProfile
+        fields = ["department", "specialization"]
+
+
+class PatientFilter(django_filters.FilterSet):
+    born_after = django_filters.DateFilter(field_name="date_of_birth", lookup_expr="gte")
+    born_before = django_filters.DateFilter(field_name="date_of_birth", lookup_expr="lte")
+
+    class Meta:
+        model = Patient
+        fields = ["department", "sex", "blood_type", "medical_record_number"]
+
+
+class MappingFilter(django_filters.FilterSet):
+    class Meta:
+        model = PatientDoctorMapping
+        fields = ["patient", "doctor"]
+
+
+class TimeSlotFilter(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+    available = django_filters.BooleanFilter(
+        method="filter_available",
+        help_text="true: free slots that have not started; false: slots holding a live appointment.",
+    )
+
+    class Meta:
+        model = TimeSlot
+        fields = ["doctor", "date", "date_from", "date_to", "available"]
+
+    def filter_available(self, queryset, name, value):
+        if value:
+            return queryset.upcoming().filter(is_booked=False)
+        return queryset.filter(is_booked=True)
+
+
+class AppointmentFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=AppointmentStatus.choices)
+    date_from = django_filters.DateFilter(field_name="slot__date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="slot__date", lookup_expr="lte")
+
+    class Meta:
+        model = Appointment
+        fields = ["status", "doctor", "patient", "date_from", "date_to"]

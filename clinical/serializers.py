@@ -1,0 +1,414 @@
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.choices import Role
+from accounts.models import User
+from clinical.models import (
+    Appointment,
+    AppointmentHistory,
+    Consultation,
+    ConsultationNote,
+    Department,
+    DoctorProfile,
+    Patient,
+    PatientDoctorMapping,
+    PatientDocument,
+    Prescription,
+    TimeSlot,
+    VitalSigns,
+)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related field whose choices are what the caller may point at: `scope(user)` -> queryset.
+    An id outside that scope is refused exactly like a missing one."""
+
+    def __init__(self, scope, **kwargs):
+        self.scope = scope
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.scope(self.context["request"].user)
+
+
+def _request_user(serializer):
+    return serializer.context["request"].user
+
+
+def _full_name(user):
+    return user.get_full_name() or user.username
+
+
+# --- Departments and doctors --------------------------------------------------------------------
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "name", "description", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class DoctorProfileSerializer(serializers.ModelSerializer):
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(role=Role.DOCTOR, doctor_profile__isnull=True),
+        help_text="A doctor user without a profile yet.",
+    )
+    name = serializers.SerializerMethodField()
+    email = serializers.EmailField(source="user.email", read_only=True)
+    department_name = serializers.CharField(source="department.name", read_only=True, default=None)
+
+    class Meta:
+        model = DoctorProfile
+        fields = ["id", "user", "name", "email", "medical_license_number", "specialization", "department",
+                  "department_name", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def get_name(self, obj) -> str:
+        return _full_name(obj.user)
+
+
+class DoctorProfileAdminUpdateSerializer(DoctorProfileSerializer):
+    """The linked user never changes; everything else may."""
+
+    user = serializers.PrimaryKeyRelatedField(read_only=True)
+
+
+class DoctorProfileSelfUpdateSerializer(DoctorProfileSerializer):
+    """A doctor edits their own profile, never the licence number."""
+
+    user = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta(DoctorProfileSerializer.Meta):
+        read_only_fields = ["medical_license_number", "created_at"]
+
+
+# --- Patients ---------------------------------------------------------------------------------
+
+PATIENT_CONTACT_FIELDS = ["phone", "email", "address", "emergency_contact_name", "emergency_contact_phone",
+                          "emergency_contact_relation"]
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(role=Role.PATIENT), required=False, allow_null=True,
+        help_text="The patient's login, when they have one (links the record to it).",
+    )
+    department_name = serializers.CharField(source="department.name", read_only=True, default=None)
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id", "medical_record_number", "user", "first_name", "last_name", "date_of_birth", "sex",
+            *PATIENT_CONTACT_FIELDS, "blood_type", "medical_history", "allergies", "department",
+            "department_name", "hr_low", "hr_high", "is_archived", "archived_at", "created_at", "updated_at",
+        ]
+        read_only_fields = ["medical_record_number", "is_archived", "archived_at", "created_at", "updated_at"]
+
+    def validate_date_of_birth(self, value):
+        if value and value > timezone.localdate():
+            raise serializers.ValidationError("The date of birth cannot be in the future.")
+        return value
+
+    def validate(self, attrs):
+        low = attrs.get("hr_low", getattr(self.instance, "hr_low", None))
+        high = attrs.get("hr_high", getattr(self.instance, "hr_high", None))
+        if low is not None and high is not None and low >= high:
+            field = "hr_low" if "hr_low" in attrs else "hr_high"
+            raise serializers.ValidationError({field: ["hr_low must be below hr_high."]})
+        return attrs
+
+
+class PatientContactSerializer(PatientSerializer):
+    """A patient edits only the contact fields of their own record."""
+
+    user = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta(PatientSerializer.Meta):
+        read_only_fields = [f for f in PatientSerializer.Meta.fields if f not in PATIENT_CONTACT_FIELDS]
+
+
+class MappingSerializer(serializers.ModelSerializer):
+    patient = ScopedPrimaryKeyRelatedField(lambda user: Patient.objects.active())
+    doctor = serializers.PrimaryKeyRelatedField(
+        queryset=DoctorProfile.objects.all(), required=False,
+        help_text="Required for an admin; a doctor may omit it (themself) and may name only themself.",
+    )
+    patient_name = serializers.SerializerMethodField()
+    doctor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PatientDoctorMapping
+        fields = ["id", "patient", "patient_name", "doctor", "doctor_name", "created_by", "created_at"]
+        read_only_fields = ["created_by", "created_at"]
+        validators = []  # the unique pair is the database's job; the service answers 400
+
+    def get_patient_name(self, obj) -> str:
+        return f"{obj.patient.first_name} {obj.patient.last_name}"
+
+    def get_doctor_name(self, obj) -> str:
+        return _full_name(obj.doctor.user)
+
+    def validate(self, attrs):
+        user = _request_user(self)
+        if user.role == Role.DOCTOR:
+            own = user.doctor_profile
+            if attrs.get("doctor", own) != own:
+                raise serializers.ValidationError({"doctor": ["A doctor may map patients only to themself."]})
+            attrs["doctor"] = own
+        elif "doctor" not in attrs:
+            raise serializers.ValidationError({"doctor": ["This field is required."]})
+        return attrs
+
+
+# --- Time slots -------------------------------------------------------------------------------
+
+class TimeSlotSerializer(serializers.ModelSerializer):
+    doctor = serializers.PrimaryKeyRelatedField(
+        queryset=DoctorProfile.objects.all(), required=False,
+        help_text="Required for an admin; a doctor may omit it (themself).",
+    )
+    is_available = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TimeSlot
+        fields = ["id", "doctor", "date", "start_time", "end_time", "is_available", "created_at"]
+        read_only_fields = ["created_at"]
+        validators = []  # end > start is checked below; overlaps by the service and the database
+
+    def get_is_available(self, obj) -> bool:
+        return not getattr(obj, "is_booked", False) and not obj.has_started
+
+    def validate(self, attrs):
+        start = attrs.get("start_time", getattr(self.instance, "start_time", None))
+        end = attrs.get("end_time", getattr(self.instance, "end_time", None))
+        if start is not None and end is not None and end <= start:
+            raise serializers.ValidationError({"end_time": ["end_time must be after start_time."]})
+        return attrs
+
+
+class TimeSlotUpdateSerializer(TimeSlotSerializer):
+    """A slot stays with its doctor; date and times may move."""
+
+    doctor = serializers.PrimaryKeyRelatedField(read_only=True)
+
+
+class BulkSlotsSerializer(serializers.Serializer):
+    doctor = serializers.PrimaryKeyRelatedField(
+        queryset=DoctorProfile.objects.all(), required=False,
+        help_text="Required for an admin; a doctor may omit it (themself).",
+    )
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=7), allow_empty=False,
+        help_text="ISO weekday numbers: 1 = Monday ... 7 = Sunday.",
+    )
+    start_time = serializers.TimeField()
+    end_time = serializers.TimeField()
+    slot_minutes = serializers.IntegerField(min_value=5, max_value=480)
+
+    def validate(self, attrs):
+        if attrs["end_time"] <= attrs["start_time"]:
+            raise serializers.ValidationError({"end_time": ["end_time must be after start_time."]})
+        attrs["weekdays"] = set(attrs["weekdays"])
+        return attrs
+
+
+class SkippedSlotSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    start_time = serializers.TimeField()
+    end_time = serializers.TimeField()
+    reason = serializers.CharField()
+
+
+class BulkSlotsResultSerializer(serializers.Serializer):
+    created = TimeSlotSerializer(many=True)
+    skipped = SkippedSlotSerializer(many=True)
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    doctor = serializers.PrimaryKeyRelatedField(queryset=DoctorProfile.objects.all())
+    date = serializers.DateField()
+
+
+# --- Appointments -----------------------------------------------------------------------------
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    patient_name = serializers.SerializerMethodField()
+    doctor_name = serializers.SerializerMethodField()
+    date = serializers.DateField(source="slot.date", read_only=True)
+    start_time = serializers.TimeField(source="slot.start_time", read_only=True)
+    end_time = serializers.TimeField(source="slot.end_time", read_only=True)
+
+    class Meta:
+        model = Appointment
+        fields = ["id", "patient", "patient_name", "doctor", "doctor_name", "slot", "date", "start_time",
+                  "end_time", "reason", "status", "cancel_reason", "created_by", "created_at", "updated_at"]
+        read_only_fields = fields
+
+    def get_patient_name(self, obj) -> str:
+        return f"{obj.patient.first_name} {obj.patient.last_name}"
+
+    def get_doctor_name(self, obj) -> str:
+        return _full_name(obj.doctor.user)
+
+
+def _bookable_patients(user):
+    return Patient.objects.visible_to(user).active()
+
+
+class AppointmentCreateSerializer(serializers.Serializer):
+    patient = ScopedPrimaryKeyRelatedField(
+        _bookable_patients, required=False,
+        help_text="A patient may omit it (themself); others name a patient in their scope.",
+    )
+    slot = serializers.PrimaryKeyRelatedField(queryset=TimeSlot.objects.all())
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        user = _request_user(self)
+        if "patient" not in attrs:
+            own = getattr(user, "patient_record", None) if user.role == Role.PATIENT else None
+            if own is None or own.is_archived:
+                raise serializers.ValidationError({"patient": ["This field is required."]})
+            attrs["patient"] = own
+        return attrs
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RescheduleSerializer(serializers.Serializer):
+    slot = serializers.PrimaryKeyRelatedField(queryset=TimeSlot.objects.all())
+
+
+class AppointmentHistorySerializer(serializers.ModelSerializer):
+    changed_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AppointmentHistory
+        fields = ["id", "changed_by", "changed_by_name", "changed_at", "from_status", "to_status", "from_slot",
+                  "to_slot", "note"]
+        read_only_fields = fields
+
+    def get_changed_by_name(self, obj) -> str | None:
+        return _full_name(obj.changed_by) if obj.changed_by else None
+
+
+class StatisticsQuerySerializer(serializers.Serializer):
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+    def validate(self, attrs):
+        today = timezone.localdate()
+        date_to = attrs.get("date_to") or today
+        date_from = attrs.get("date_from") or date_to.replace(day=1)
+        if date_from > date_to:
+            raise serializers.ValidationError({"date_from": ["date_from must not be after date_to."]})
+        if (date_to - date_from).days > 366:
+            raise serializers.ValidationError({"date_to": ["The range may cover at most 366 days."]})
+        return {"date_from": date_from, "date_to": date_to}
+
+
+class DoctorCountSerializer(serializers.Serializer):
+    doctor = serializers.IntegerField()
+    doctor_name = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class DayCountSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    count = serializers.IntegerField()
+
+
+class StatisticsSerializer(serializers.Serializer):
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    total = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    by_doctor = DoctorCountSerializer(many=True)
+    by_day = DayCountSerializer(many=True)
+
+
+# --- Consultations ----------------------------------------------------------------------------
+
+class ConsultationSerializer(serializers.ModelSerializer):
+    appointment = ScopedPrimaryKeyRelatedField(
+        lambda user: Appointment.objects.visible_to(user),
+        help_text="One of the caller's own appointments; one consultation per appointment.",
+    )
+    patient = serializers.IntegerField(source="appointment.patient_id", read_only=True)
+    doctor = serializers.IntegerField(source="appointment.doctor_id", read_only=True)
+
+    class Meta:
+        model = Consultation
+        fields = ["id", "appointment", "patient", "doctor", "chief_complaint", "diagnosis", "summary",
+                  "follow_up_date", "status", "started_at", "completed_at", "created_at", "updated_at"]
+        read_only_fields = ["status", "started_at", "completed_at", "created_at", "updated_at"]
+        validators = []  # one per appointment: the OneToOne's unique index, answered by the service
+
+
+class ConsultationUpdateSerializer(ConsultationSerializer):
+    appointment = serializers.PrimaryKeyRelatedField(read_only=True)
+
+
+class VitalSignsSerializer(serializers.ModelSerializer):
+    bmi = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VitalSigns
+        fields = ["id", "consultation", "systolic_bp", "diastolic_bp", "heart_rate", "temperature",
+                  "respiratory_rate", "spo2", "weight", "height", "bmi", "recorded_by", "recorded_at"]
+        read_only_fields = ["consultation", "recorded_by", "recorded_at"]
+        validators = []
+
+    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True))
+    def get_bmi(self, obj):
+        return None if obj.bmi is None else str(obj.bmi)
+
+    def validate(self, attrs):
+        measured = {name: value for name, value in attrs.items() if value is not None}
+        if not measured:
+            raise serializers.ValidationError("Give at least one measurement.")
+        systolic, diastolic = measured.get("systolic_bp"), measured.get("diastolic_bp")
+        if systolic is not None and diastolic is not None and diastolic >= systolic:
+            raise serializers.ValidationError({"diastolic_bp": ["diastolic_bp must be below systolic_bp."]})
+        return attrs
+
+
+class PrescriptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Prescription
+        fields = ["id", "consultation", "medication", "dosage", "route", "frequency", "duration_days", "quantity",
+                  "refills", "instructions", "prescribed_by", "created_at"]
+        read_only_fields = ["consultation", "prescribed_by", "created_at"]
+
+
+class ConsultationNoteSerializer(serializers.ModelSerializer):
+    author_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ConsultationNote
+        fields = ["id", "consultation", "note_type", "content", "author", "author_name", "created_at"]
+        read_only_fields = ["consultation", "author", "created_at"]
+
+    def get_author_name(self, obj) -> str | None:
+        return _full_name(obj.author) if obj.author else None
+
+
+# --- Documents --------------------------------------------------------------------------------
+
+class PatientDocumentSerializer(serializers.ModelSerializer):
+    file = serializers.FileField(write_only=True, help_text="PDF, PNG or JPEG; 20 MB at most.")
+    consultation = ScopedPrimaryKeyRelatedField(
+        lambda user: Consultation.objects.visible_to(user), required=False, allow_null=True)
+
+    class Meta:
+        model = PatientDocument
+        fields = ["id", "patient", "consultation", "kind", "title", "file", "original_name", "content_type",
+                  "size", "uploaded_by", "uploaded_at"]
+        read_only_fields = ["patient", "original_name", "content_type", "size", "uploaded_by", "uploaded_at"]

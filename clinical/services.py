@@ -1,0 +1,371 @@
+"""Every clinical write that has a rule. Each runs in one transaction and locks what it decides on."""
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from accounts.choices import Role
+from clinical.choices import (
+    CONSULTABLE_STATUSES,
+    CONSULTATION_TRANSITIONS,
+    RESCHEDULABLE_STATUSES,
+    AppointmentStatus,
+    ConsultationStatus,
+    can_transition,
+)
+from clinical.models import (
+    Appointment,
+    AppointmentHistory,
+    Consultation,
+    ConsultationNote,
+    DoctorProfile,
+    Patient,
+    PatientDoctorMapping,
+    PatientDocument,
+    Prescription,
+    TimeSlot,
+    VitalSigns,
+)
+from core.errors import Conflict
+
+MAX_BULK_DAYS = 92
+
+
+# --- Patients ----------------------------------------------------------------------------------
+
+@transaction.atomic
+def patient_create(*, by, **fields):
+    """A nurse's new patient joins the nurse's department; a doctor's is mapped to that doctor,
+    so the record they just made stays in their scope."""
+    if by.role == Role.NURSE and fields.get("department") is None:
+        fields["department"] = by.department
+    patient = Patient.objects.create(**fields)
+    if by.role == Role.DOCTOR:
+        PatientDoctorMapping.objects.create(patient=patient, doctor=by.doctor_profile, created_by=by)
+    return patient
+
+
+@transaction.atomic
+def patient_archive(*, patient, by):
+    """DELETE archives: the record and its clinical history stay; lists no longer show it."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if not patient.is_archived:
+        patient.is_archived = True
+        patient.archived_at = timezone.now()
+        patient.save(update_fields=["is_archived", "archived_at", "updated_at"])
+    return patient
+
+
+# --- Mappings ----------------------------------------------------------------------------------
+
+def mapping_create(*, patient, doctor, by):
+    try:
+        with transaction.atomic():
+            return PatientDoctorMapping.objects.create(patient=patient, doctor=doctor, created_by=by)
+    except IntegrityError:
+        raise ValidationError({"patient": ["This patient is already mapped to this doctor."]}) from None
+
+
+# --- Time slots --------------------------------------------------------------------------------
+
+def _lock_doctor(doctor):
+    # Serialises slot writes per doctor, so the overlap check below is sound on SQLite too.
+    return DoctorProfile.objects.select_for_update().get(pk=doctor.pk)
+
+
+def _overlap_error():
+    return ValidationError({"start_time": ["This slot overlaps another slot of the same doctor."]})
+
+
+def _save_slot(slot):
+    """Insert or update one slot: checked in code, guaranteed by the exclusion constraint."""
+    clash = TimeSlot.objects.overlapping(doctor=slot.doctor, date=slot.date, start_time=slot.start_time,
+                                         end_time=slot.end_time)
+    if slot.pk:
+        clash = clash.exclude(pk=slot.pk)
+    if clash.exists():
+        raise _overlap_error()
+    try:
+        with transaction.atomic():
+            slot.save()
+    except IntegrityError:
+        raise _overlap_error() from None
+    return slot
+
+
+@transaction.atomic
+def timeslot_create(*, doctor, date, start_time, end_time):
+    _lock_doctor(doctor)
+    return _save_slot(TimeSlot(doctor=doctor, date=date, start_time=start_time, end_time=end_time))
+
+
+def _lock_unbooked_slot(slot, verb):
+    slot = TimeSlot.objects.select_for_update().get(pk=slot.pk)
+    if slot.appointments.exclude(status=AppointmentStatus.CANCELLED).exists():
+        raise Conflict(f"This slot holds a live appointment and cannot be {verb}.", code="slot_booked")
+    return slot
+
+
+@transaction.atomic
+def timeslot_update(*, slot, by, **fields):
+    _lock_doctor(slot.doctor)
+    slot = _lock_unbooked_slot(slot, "changed")
+    for name, value in fields.items():
+        setattr(slot, name, value)
+    return _save_slot(slot)
+
+
+@transaction.atomic
+def timeslot_delete(*, slot, by):
+    slot = _lock_unbooked_slot(slot, "deleted")
+    slot.delete()
+
+
+@transaction.atomic
+def timeslot_bulk_create(*, doctor, date_from, date_to, weekdays, start_time, end_time, slot_minutes):
+    """A run of back-to-back slots of `slot_minutes` in [start_time, end_time) on the chosen ISO
+    weekdays; a slot that would overlap an existing one is skipped and reported, not an error."""
+    if date_to < date_from:
+        raise ValidationError({"date_to": ["date_to must not be before date_from."]})
+    if (date_to - date_from).days + 1 > MAX_BULK_DAYS:
+        raise ValidationError({"date_to": [f"A run may cover at most {MAX_BULK_DAYS} days."]})
+    length = timedelta(minutes=slot_minutes)
+    if datetime.combine(date_from, start_time) + length > datetime.combine(date_from, end_time):
+        raise ValidationError({"slot_minutes": ["No slot of this length fits between start_time and end_time."]})
+    _lock_doctor(doctor)
+    created, skipped = [], []
+    day = date_from
+    while day <= date_to:
+        if day.isoweekday() in weekdays:
+            begin = datetime.combine(day, start_time)
+            stop = datetime.combine(day, end_time)
+            while begin + length <= stop:
+                slot = TimeSlot(doctor=doctor, date=day, start_time=begin.time(), end_time=(begin + length).time())
+                try:
+                    created.append(_save_slot(slot))
+                except ValidationError:
+                    skipped.append({"date": day, "start_time": slot.start_time, "end_time": slot.end_time,
+                                    "reason": "overlaps an existing slot"})
+                begin += length
+        day += timedelta(days=1)
+    return created, skipped
+
+
+# --- Appointments ------------------------------------------------------------------------------
+
+def _record(appointment, *, by, from_status="", from_slot=None, note=""):
+    AppointmentHistory.objects.create(
+        appointment=appointment, changed_by=by, from_status=from_status, to_status=appointment.status,
+        from_slot=from_slot, to_slot=appointment.slot, note=note,
+    )
+
+
+def _slot_taken():
+    return Conflict("This time slot is already taken.", code="slot_taken")
+
+
+def _claimable_slot(slot, field="slot"):
+    """Lock the slot, refuse one in the past (400) or already holding a live appointment (409)."""
+    slot = TimeSlot.objects.select_for_update().select_related("doctor").get(pk=slot.pk)
+    if slot.has_started:
+        raise ValidationError({field: ["This slot lies in the past."]})
+    if slot.appointments.exclude(status=AppointmentStatus.CANCELLED).exists():
+        raise _slot_taken()
+    return slot
+
+
+@transaction.atomic
+def appointment_book(*, patient, slot, reason="", by):
+    slot = _claimable_slot(slot)
+    try:
+        with transaction.atomic():
+            appointment = Appointment.objects.create(
+                patient=patient, doctor=slot.doctor, slot=slot, reason=reason, created_by=by)
+    except IntegrityError:
+        raise _slot_taken() from None  # a concurrent booking won the partial unique index
+    _record(appointment, by=by, note="booked")
+    return appointment
+
+
+def _lock_appointment(appointment):
+    return Appointment.objects.select_for_update().get(pk=appointment.pk)
+
+
+def _transition(appointment, target, *, by, note="", **changes):
+    appointment = _lock_appointment(appointment)
+    current = appointment.status
+    if not can_transition(current, target):
+        raise Conflict(f"An appointment that is {current} cannot become {target}.", code="invalid_transition")
+    appointment.status = target
+    for name, value in changes.items():
+        setattr(appointment, name, value)
+    appointment.save(update_fields=["status", "updated_at", *changes])
+    _record(appointment, by=by, from_status=current, from_slot=appointment.slot, note=note)
+    return appointment
+
+
+@transaction.atomic
+def appointment_confirm(*, appointment, by):
+    return _transition(appointment, AppointmentStatus.CONFIRMED, by=by)
+
+
+@transaction.atomic
+def appointment_cancel(*, appointment, by, reason=""):
+    """Cancelling frees the slot: the partial unique index ignores cancelled appointments."""
+    return _transition(appointment, AppointmentStatus.CANCELLED, by=by, note=reason, cancel_reason=reason)
+
+
+@transaction.atomic
+def appointment_no_show(*, appointment, by):
+    return _transition(appointment, AppointmentStatus.NO_SHOW, by=by)
+
+
+@transaction.atomic
+def appointment_complete(*, appointment, by):
+    """Completing the visit also completes (locks) its consultation."""
+    appointment = _transition(appointment, AppointmentStatus.COMPLETED, by=by)
+    consultation = Consultation.objects.select_for_update().filter(appointment=appointment).first()
+    if consultation is not None and not consultation.is_completed:
+        _consultation_finish(consultation)
+    return appointment
+
+
+@transaction.atomic
+def appointment_reschedule(*, appointment, slot, by):
+    """Move to another free slot of the same doctor in one step; the old slot is freed."""
+    appointment = _lock_appointment(appointment)
+    if appointment.status not in RESCHEDULABLE_STATUSES:
+        raise Conflict(f"An appointment that is {appointment.status} cannot be rescheduled.",
+                       code="invalid_transition")
+    if slot.doctor_id != appointment.doctor_id:
+        raise ValidationError({"slot": ["The new slot must belong to the same doctor."]})
+    if slot.pk == appointment.slot_id:
+        raise ValidationError({"slot": ["The appointment already holds this slot."]})
+    slot = _claimable_slot(slot)
+    old_slot, old_status = appointment.slot, appointment.status
+    appointment.slot = slot
+    # A moved visit needs the doctor's confirmation again.
+    appointment.status = AppointmentStatus.SCHEDULED
+    try:
+        with transaction.atomic():
+            appointment.save(update_fields=["slot", "status", "updated_at"])
+    except IntegrityError:
+        raise _slot_taken() from None
+    _record(appointment, by=by, from_status=old_status, from_slot=old_slot, note="rescheduled")
+    return appointment
+
+
+# --- Consultations -----------------------------------------------------------------------------
+
+def _lock_consultation(consultation):
+    return Consultation.objects.select_for_update().get(pk=consultation.pk)
+
+
+def _open_consultation(consultation, what):
+    consultation = _lock_consultation(consultation)
+    if consultation.is_completed:
+        raise Conflict(f"This consultation is completed; {what} can no longer be changed.",
+                       code="consultation_completed")
+    return consultation
+
+
+def _consultation_finish(consultation):
+    consultation.status = ConsultationStatus.COMPLETED
+    consultation.completed_at = timezone.now()
+    consultation.save(update_fields=["status", "completed_at", "updated_at"])
+    return consultation
+
+
+@transaction.atomic
+def consultation_create(*, appointment, by, **fields):
+    appointment = _lock_appointment(appointment)
+    if appointment.status not in CONSULTABLE_STATUSES:
+        raise Conflict(f"A consultation cannot be opened for an appointment that is {appointment.status}.",
+                       code="invalid_transition")
+    try:
+        with transaction.atomic():
+            return Consultation.objects.create(appointment=appointment, **fields)
+    except IntegrityError:
+        raise ValidationError({"appointment": ["This appointment already has a consultation."]}) from None
+
+
+@transaction.atomic
+def consultation_update(*, consultation, by, **fields):
+    consultation = _open_consultation(consultation, "it")
+    for name, value in fields.items():
+        setattr(consultation, name, value)
+    consultation.save()
+    return consultation
+
+
+def _consultation_transition(consultation, target):
+    if target not in CONSULTATION_TRANSITIONS[consultation.status]:
+        raise Conflict(f"A consultation that is {consultation.status} cannot become {target}.",
+                       code="invalid_transition")
+
+
+@transaction.atomic
+def consultation_start(*, consultation, by):
+    """Starting the consultation moves its appointment to in_progress."""
+    consultation = _lock_consultation(consultation)
+    _consultation_transition(consultation, ConsultationStatus.IN_PROGRESS)
+    _transition(consultation.appointment, AppointmentStatus.IN_PROGRESS, by=by, note="consultation started")
+    consultation.status = ConsultationStatus.IN_PROGRESS
+    consultation.started_at = timezone.now()
+    consultation.save(update_fields=["status", "started_at", "updated_at"])
+    return consultation
+
+
+@transaction.atomic
+def consultation_complete(*, consultation, by):
+    """Completing locks the consultation and completes its (in-progress) appointment."""
+    consultation = _lock_consultation(consultation)
+    _consultation_transition(consultation, ConsultationStatus.COMPLETED)
+    _consultation_finish(consultation)
+    appointment = _lock_appointment(consultation.appointment)
+    if appointment.status == AppointmentStatus.IN_PROGRESS:
+        _transition(appointment, AppointmentStatus.COMPLETED, by=by, note="consultation completed")
+    return consultation
+
+
+@transaction.atomic
+def vital_signs_add(*, consultation, by, **fields):
+    consultation = _open_consultation(consultation, "its vital signs")
+    return VitalSigns.objects.create(consultation=consultation, recorded_by=by, **fields)
+
+
+@transaction.atomic
+def prescription_add(*, consultation, by, **fields):
+    consultation = _open_consultation(consultation, "its prescriptions")
+    return Prescription.objects.create(consultation=consultation, prescribed_by=by, **fields)
+
+
+@transaction.atomic
+def note_add(*, consultation, by, **fields):
+    consultation = _open_consultation(consultation, "its notes")
+    return ConsultationNote.objects.create(consultation=consultation, author=by, **fields)
+
+
+# --- Documents ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def document_upload(*, patient, by, file, content_type, extension, **fields):
+    original_name = (file.name or "")[:255]
+    file.name = f"{uuid.uuid4().hex}.{extension}"  # the stored name reveals nothing and cannot be guessed
+    return PatientDocument.objects.create(
+        patient=patient, uploaded_by=by, file=file, content_type=content_type,
+        original_name=original_name, size=file.size, **fields,
+    )
+
+
+@transaction.atomic
+def document_archive(*, document, by):
+    document = PatientDocument.objects.select_for_update().get(pk=document.pk)
+    if not document.is_archived:
+        document.is_archived = True
+        document.archived_at = timezone.now()
+        document.save(update_fields=["is_archived", "archived_at"])
+    return document
