@@ -38,7 +38,8 @@ def world(client_for):
         engineer=engineer, nurse=nurse, doctor=doctor, patient=patient, device=device, monitor=monitor,
         other=other,
         clients={Role.ADMIN: client_for(Role.ADMIN), Role.ENGINEER: client_for(engineer),
-                 Role.NURSE: client_for(nurse), Role.DOCTOR: client_for(doctor), Role.PATIENT: client_for(Role.PATIENT)},
+                 Role.NURSE: client_for(nurse), Role.DOCTOR: client_for(doctor),
+                 Role.PATIENT: client_for(Role.PATIENT)},
     )
 
 
