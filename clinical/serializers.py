@@ -6,6 +6,8 @@ from rest_framework import serializers
 from accounts.choices import Role
 from accounts.models import User
 from clinical.models import (
+    DEFAULT_HR_HIGH,
+    DEFAULT_HR_LOW,
     Appointment,
     AppointmentHistory,
     Consultation,
@@ -113,9 +115,9 @@ class PatientSerializer(serializers.ModelSerializer):
         return value
 
     def validate(self, attrs):
-        low = attrs.get("hr_low", getattr(self.instance, "hr_low", None))
-        high = attrs.get("hr_high", getattr(self.instance, "hr_high", None))
-        if low is not None and high is not None and low >= high:
+        low = attrs.get("hr_low", getattr(self.instance, "hr_low", DEFAULT_HR_LOW))
+        high = attrs.get("hr_high", getattr(self.instance, "hr_high", DEFAULT_HR_HIGH))
+        if low >= high:
             field = "hr_low" if "hr_low" in attrs else "hr_high"
             raise serializers.ValidationError({field: ["hr_low must be below hr_high."]})
         return attrs
