@@ -1,0 +1,139 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from accounts.choices import Role
+from core.testing import assert_error
+from devices.models import Device
+from spareparts.models import SparePartRequest
+from tests.devices.helpers import count_queries
+from tests.factories import PatientDoctorMappingFactory, PatientFactory, UserFactory
+from tests.factories.equipment import DeviceFactory, HospitalFactory, SparePartRequestFactory, WorkOrderFactory
+from workorders.models import WorkOrder
+
+pytestmark = pytest.mark.django_db
+
+YESTERDAY = lambda: timezone.localdate() - datetime.timedelta(days=1)  # noqa: E731
+
+
+def dashboard(client):
+    response = client.get("/api/dashboard/")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_anonymous_gets_401(api_client):
+    assert_error(api_client.get("/api/dashboard/"), 401, "not_authenticated")
+
+
+def test_admin_counts(admin_client):
+    HospitalFactory()
+    device = DeviceFactory()  # a second hospital
+    DeviceFactory(status="maintenance", hospital=device.hospital, room=device.room)
+    WorkOrderFactory(device=device, due_date=YESTERDAY())
+    WorkOrderFactory(device=device, status="in_progress")
+    WorkOrderFactory(device=device, status="closed", completed_date=timezone.localdate(), due_date=YESTERDAY())
+    SparePartRequestFactory(device=device)
+    SparePartRequestFactory(device=device, status="approved", decided_at=timezone.now())
+    body = dashboard(admin_client)
+    assert body["role"] == "admin"
+    assert body["counts"] == {
+        "hospitals": 2,
+        "devices_by_status": {"total": 2, "active": 1, "inactive": 0, "maintenance": 1, "decommissioned": 0},
+        "work_orders_by_status": {"total": 3, "open": 1, "in_progress": 1, "closed": 1},
+        "overdue_work_orders": 1,
+        "pending_spare_parts": 1,
+    }
+
+
+def test_engineer_counts(client_for):
+    engineer = UserFactory(engineer=True)
+    device = DeviceFactory(assigned_engineer=engineer)
+    DeviceFactory(assigned_engineer=engineer)
+    DeviceFactory()
+    WorkOrderFactory(device=device)
+    WorkOrderFactory(device=device, due_date=YESTERDAY())
+    WorkOrderFactory(device=device, status="in_progress", due_date=YESTERDAY())
+    WorkOrderFactory(device=device, status="closed", completed_date=timezone.localdate())
+    WorkOrderFactory()
+    assert dashboard(client_for(engineer))["counts"] == {
+        "assigned_devices": 2, "my_open_work_orders": 2, "my_in_progress_work_orders": 1,
+        "my_overdue_work_orders": 2,
+    }
+
+
+def test_nurse_counts(client_for):
+    nurse = UserFactory(nurse=True)
+    WorkOrderFactory(created_by=nurse)
+    WorkOrderFactory(created_by=nurse, status="in_progress")
+    WorkOrderFactory(created_by=nurse, status="closed", completed_date=timezone.localdate())
+    WorkOrderFactory()
+    assert dashboard(client_for(nurse))["counts"] == {"my_open_work_orders": 1, "my_closed_work_orders": 1}
+
+
+def test_doctor_counts_the_monitors_of_their_patients(client_for):
+    doctor = UserFactory(doctor=True)
+    mine = PatientFactory()
+    PatientDoctorMappingFactory(patient=mine, doctor=doctor.doctor_profile)
+    DeviceFactory(monitor=True, patient=mine)
+    DeviceFactory(monitor=True, patient=PatientFactory())
+    counts = dashboard(client_for(doctor))["counts"]
+    assert counts["patient_monitors"] == 1
+
+
+def test_patient_gets_empty_counts_and_no_activity(client_for):
+    WorkOrderFactory()
+    body = dashboard(client_for(Role.PATIENT))
+    assert body == {"role": "patient", "counts": {}, "recent_activity": []}
+
+
+def test_recent_activity_is_the_ten_newest_events_the_caller_may_see(client_for):
+    nurse = UserFactory(nurse=True)
+    now = timezone.now()
+    orders = [WorkOrderFactory(created_by=nurse) for _ in range(7)]
+    for age, order in enumerate(orders):
+        stamp = now - datetime.timedelta(hours=10 + age)
+        WorkOrder.objects.filter(pk=order.pk).update(created_at=stamp, updated_at=stamp)
+    # The oldest one was edited a minute ago: its update is the newest event, its creation is old.
+    edited = orders[-1]
+    WorkOrder.objects.filter(pk=edited.pk).update(updated_at=now - datetime.timedelta(minutes=1))
+    WorkOrderFactory()  # reported by somebody else: invisible to this nurse
+    SparePartRequestFactory()  # nurses see no spare-part requests
+
+    activity = dashboard(client_for(nurse))["recent_activity"]
+    assert len(activity) == 8  # 7 creations + 1 update, everything this nurse may see
+    assert (activity[0]["id"], activity[0]["event"]) == (edited.id, "updated")
+    assert {event["id"] for event in activity} == {order.id for order in orders}
+    assert [event["at"] for event in activity] == sorted((event["at"] for event in activity), reverse=True)
+    assert all(event["type"] == "work_order" for event in activity)
+
+
+def test_recent_activity_mixes_kinds_and_stops_at_ten(admin_client):
+    now = timezone.now()
+    for hours in range(8):
+        order = WorkOrderFactory()
+        WorkOrder.objects.filter(pk=order.pk).update(created_at=now - datetime.timedelta(hours=hours),
+                                                     updated_at=now - datetime.timedelta(hours=hours))
+        part = SparePartRequestFactory()
+        stamp = now - datetime.timedelta(hours=hours, minutes=30)
+        SparePartRequest.objects.filter(pk=part.pk).update(created_at=stamp, updated_at=stamp)
+    activity = dashboard(admin_client)["recent_activity"]
+    assert len(activity) == 10
+    assert [event["type"] for event in activity[:2]] == ["work_order", "spare_part_request"]
+    assert {"id", "number", "status", "device", "device_name", "event", "at", "type"} <= set(activity[0])
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.ENGINEER, Role.NURSE, Role.DOCTOR])
+def test_dashboard_query_count_does_not_grow_with_data(client_for, role, django_assert_max_num_queries):
+    user = UserFactory(**{role.value: True})
+    client = client_for(user)
+    few, _ = count_queries(lambda: dashboard(client))
+    for _ in range(15):
+        device = DeviceFactory(assigned_engineer=user if role == Role.ENGINEER else None)
+        WorkOrderFactory(device=device, created_by=user if role == Role.NURSE else None)
+        SparePartRequestFactory(device=device)
+    assert Device.objects.count() == 15
+    with django_assert_max_num_queries(few):
+        dashboard(client)
+    assert few <= 8
