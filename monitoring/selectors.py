@@ -1,0 +1,50 @@
+"""Heart-rate history reads: time buckets computed in the database.
+
+Windows up to a day are computed from raw readings (exact edges); longer windows from the
+per-minute rollup maintained at ingest (edges rounded to whole minutes), so a week of hourly
+buckets reads ~10,000 rollup rows instead of ~600,000 readings.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection
+
+RAW_WINDOW_LIMIT = timedelta(days=1)
+
+_SOURCES = {
+    # table, time column, min, max, sum, count
+    "raw": ("monitoring_reading", "recorded_at", "MIN(bpm)", "MAX(bpm)", "SUM(bpm)", "COUNT(*)"),
+    "rollup": ("monitoring_minuterollup", "minute", "MIN(bpm_min)", "MAX(bpm_max)", "SUM(bpm_sum)", "SUM(count)"),
+}
+
+
+def _bucket_expression(column, seconds):
+    if connection.vendor == "postgresql":
+        return f"date_bin(interval '{seconds} seconds', {column}, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
+    return f"(CAST(strftime('%%s', {column}) AS INTEGER) / {seconds}) * {seconds}"
+
+
+def _as_datetime(value):
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return datetime.fromtimestamp(int(value), tz=UTC)
+
+
+def heart_rate_buckets(*, patient_id, start, end, seconds):
+    """[{start, min, max, avg, count}] per bucket of `seconds`, oldest first, for start <= t < end."""
+    source = "raw" if end - start <= RAW_WINDOW_LIMIT else "rollup"
+    table, column, low, high, total, count = _SOURCES[source]
+    bucket = _bucket_expression(column, seconds)
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = (
+        f"SELECT {bucket} AS bucket, {low}, {high}, {total}, {count} FROM {table} "
+        f"WHERE patient_id = %s AND {column} >= %s AND {column} < %s GROUP BY bucket ORDER BY bucket"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [patient_id, adapt(start), adapt(end)])
+        rows = cursor.fetchall()
+    return source, [
+        {"start": _as_datetime(when), "min": low_bpm, "max": high_bpm,
+         "avg": round(float(bpm_sum) / n, 1), "count": int(n)}
+        for when, low_bpm, high_bpm, bpm_sum, n in rows
+    ]

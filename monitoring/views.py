@@ -1,0 +1,178 @@
+from datetime import timedelta
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTAuthentication
+
+from accounts.choices import Role
+from clinical.models import Patient
+from devices.models import Device
+from monitoring import selectors, services
+from monitoring.authentication import DEVICE_PRINCIPAL, DeviceKeyAuthentication, DevicePrincipal
+from monitoring.choices import BUCKETS
+from monitoring.filters import AlertFilter
+from monitoring.ingest import parse_batch
+from monitoring.models import Alert, DeviceApiKey, Reading
+from monitoring.serializers import (
+    AlertResolveSerializer,
+    AlertSerializer,
+    BucketHistorySerializer,
+    DeviceApiKeySerializer,
+    HistoryQuerySerializer,
+    IngestResultSerializer,
+    IssuedApiKeySerializer,
+    ReadingInSerializer,
+    ReadingSerializer,
+)
+
+CARE_TEAM = {Role.ADMIN, Role.DOCTOR, Role.NURSE}
+MAX_BUCKETS = 10_000
+DEFAULT_BUCKET_WINDOW = timedelta(hours=24)
+
+
+class RecordIngestView(APIView):
+    authentication_classes = [JWTAuthentication, DeviceKeyAuthentication]
+    role_rules = {"post": {*CARE_TEAM, DEVICE_PRINCIPAL}}
+
+    @extend_schema(
+        tags=["monitoring"], request=ReadingInSerializer(many=True), responses={201: IngestResultSerializer},
+        summary="Post one reading or a batch of up to 5,000 (idempotent per device and instant)",
+        description="Body: one reading object, a list of them, or `{\"readings\": [...]}`. A bad item rejects "
+                    "the whole batch (400, `errors` key `items[<index>].<field>`), and nothing is stored. "
+                    "Accepts `Authorization: Device <api key>` as well as a staff JWT.",
+    )
+    def post(self, request):
+        principal = request.user if isinstance(request.user, DevicePrincipal) else None
+        batch = parse_batch(request.data, user=request.user, device_key=principal)
+        result = services.readings_ingest(batch)
+        return Response(IngestResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class HistoryPagination(CursorPagination):
+    ordering = ("-recorded_at", "-id")
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+@extend_schema(
+    tags=["monitoring"],
+    summary="A patient's heart-rate history, newest first (cursor pages), or time buckets",
+    parameters=[
+        OpenApiParameter("from", OpenApiTypes.DATETIME, description="Start (inclusive)."),
+        OpenApiParameter("to", OpenApiTypes.DATETIME, description="End (exclusive)."),
+        OpenApiParameter("bucket", OpenApiTypes.STR, enum=sorted(BUCKETS),
+                         description="Answer min/max/avg/count per bucket, oldest first (default window: "
+                                     "the last 24 hours)."),
+    ],
+    responses={200: ReadingSerializer(many=True), 400: None},
+)
+class PatientHistoryView(generics.GenericAPIView):
+    role_rules = {"get": {*CARE_TEAM, Role.PATIENT}}
+    serializer_class = ReadingSerializer
+    pagination_class = HistoryPagination
+    filter_backends = []
+
+    def get(self, request, patient_id):
+        patient = get_object_or_404(Patient.objects.visible_to(request.user), pk=patient_id)
+        query = HistoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        if "bucket" in params:
+            return self._buckets(patient, params)
+        readings = Reading.objects.filter(patient=patient)
+        if "from" in params:
+            readings = readings.filter(recorded_at__gte=params["from"])
+        if "to" in params:
+            readings = readings.filter(recorded_at__lt=params["to"])
+        page = self.paginate_queryset(readings)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def _buckets(self, patient, params):
+        seconds = BUCKETS[params["bucket"]]
+        end = params.get("to") or timezone.now()
+        start = params.get("from") or end - DEFAULT_BUCKET_WINDOW
+        if (end - start).total_seconds() / seconds > MAX_BUCKETS:
+            raise ValidationError({"bucket": [f"At most {MAX_BUCKETS} buckets: use a wider bucket or a "
+                                              "shorter window."]})
+        source, buckets = selectors.heart_rate_buckets(patient_id=patient.pk, start=start, end=end,
+                                                       seconds=seconds)
+        body = {"patient": patient.pk, "bucket": params["bucket"], "from": start, "to": end, "source": source,
+                "results": buckets}
+        return Response(BucketHistorySerializer(body).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Heart-rate alerts of the patients in the caller's scope"),
+    retrieve=extend_schema(summary="One alert"),
+)
+@extend_schema(tags=["monitoring"])
+class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+    role_rules = {"list": CARE_TEAM, "retrieve": CARE_TEAM, "acknowledge": CARE_TEAM, "resolve": CARE_TEAM}
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilter
+    ordering_fields = ["last_breach_at", "opened_at", "severity", "breach_count"]
+
+    def get_queryset(self):
+        return Alert.objects.visible_to(self.request.user)
+
+    @extend_schema(request=None, responses={200: AlertSerializer}, summary="Acknowledge an open alert")
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        alert = services.alert_acknowledge(alert=self.get_object(), by=request.user)
+        return Response(AlertSerializer(alert).data)
+
+    @extend_schema(request=AlertResolveSerializer, responses={200: AlertSerializer},
+                   summary="Resolve an open or acknowledged alert")
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        body = AlertResolveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        alert = services.alert_resolve(alert=self.get_object(), by=request.user,
+                                       note=body.validated_data.get("note", ""))
+        return Response(AlertSerializer(alert).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="A device's ingest keys (prefix and dates only)"),
+    create=extend_schema(summary="Issue an ingest key: the key is shown once", request=DeviceApiKeySerializer,
+                         responses={201: IssuedApiKeySerializer}),
+    destroy=extend_schema(summary="Revoke one key"),
+    revoke_all=extend_schema(summary="Revoke every key of the device", request=None, responses={204: None}),
+)
+@extend_schema(tags=["monitoring"])
+class DeviceApiKeyViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin,
+                          viewsets.GenericViewSet):
+    role_rules = {"list": {Role.ADMIN}, "create": {Role.ADMIN}, "destroy": {Role.ADMIN},
+                  "revoke_all": {Role.ADMIN}}
+    serializer_class = DeviceApiKeySerializer
+    filter_backends = []
+
+    def device(self):
+        return get_object_or_404(Device.objects.visible_to(self.request.user), pk=self.kwargs["device_id"])
+
+    def get_queryset(self):
+        return DeviceApiKey.objects.filter(device=self.device())
+
+    def create(self, request, *args, **kwargs):
+        body = DeviceApiKeySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        key, raw = services.api_key_issue(device=self.device(), by=request.user,
+                                          name=body.validated_data.get("name", ""))
+        key.key = raw
+        return Response(IssuedApiKeySerializer(key).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        services.api_keys_revoke(keys=DeviceApiKey.objects.filter(pk=instance.pk))
+
+    def revoke_all(self, request, *args, **kwargs):
+        services.api_keys_revoke(keys=self.get_queryset())
+        return Response(status=status.HTTP_204_NO_CONTENT)
