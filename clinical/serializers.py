@@ -2,6 +2,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
 from accounts.choices import Role
 from accounts.models import User
@@ -96,6 +97,7 @@ PATIENT_CONTACT_FIELDS = ["phone", "email", "address", "emergency_contact_name",
 class PatientSerializer(serializers.ModelSerializer):
     user = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(role=Role.PATIENT), required=False, allow_null=True,
+        validators=[UniqueValidator(queryset=Patient.objects.all(), message="This login has a record already.")],
         help_text="The patient's login, when they have one (links the record to it).",
     )
     department_name = serializers.CharField(source="department.name", read_only=True, default=None)
@@ -121,6 +123,12 @@ class PatientSerializer(serializers.ModelSerializer):
             field = "hr_low" if "hr_low" in attrs else "hr_high"
             raise serializers.ValidationError({field: ["hr_low must be below hr_high."]})
         return attrs
+
+
+class PatientStaffSerializer(PatientSerializer):
+    """Doctors and nurses edit the record but do not link logins to it (that grants access)."""
+
+    user = serializers.PrimaryKeyRelatedField(read_only=True)
 
 
 class PatientContactSerializer(PatientSerializer):
@@ -156,8 +164,8 @@ class MappingSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         user = _request_user(self)
         if user.role == Role.DOCTOR:
-            own = user.doctor_profile
-            if attrs.get("doctor", own) != own:
+            own = getattr(user, "doctor_profile", None)
+            if own is None or attrs.get("doctor", own) != own:
                 raise serializers.ValidationError({"doctor": ["A doctor may map patients only to themself."]})
             attrs["doctor"] = own
         elif "doctor" not in attrs:

@@ -43,8 +43,9 @@ def patient_create(*, by, **fields):
     if by.role == Role.NURSE and fields.get("department") is None:
         fields["department"] = by.department
     patient = Patient.objects.create(**fields)
-    if by.role == Role.DOCTOR:
-        PatientDoctorMapping.objects.create(patient=patient, doctor=by.doctor_profile, created_by=by)
+    doctor = getattr(by, "doctor_profile", None) if by.role == Role.DOCTOR else None
+    if doctor is not None:
+        PatientDoctorMapping.objects.create(patient=patient, doctor=doctor, created_by=by)
     return patient
 
 

@@ -37,6 +37,7 @@ from clinical.serializers import (
     PatientContactSerializer,
     PatientDocumentSerializer,
     PatientSerializer,
+    PatientStaffSerializer,
     PrescriptionSerializer,
     RescheduleSerializer,
     StatisticsQuerySerializer,
@@ -53,7 +54,7 @@ ADMIN_DOCTOR = {Role.ADMIN, Role.DOCTOR}
 CLINICAL = {Role.ADMIN, Role.DOCTOR, Role.NURSE, Role.PATIENT}  # everyone but engineers
 CONSULTATION_READERS = {Role.ADMIN, Role.DOCTOR, Role.PATIENT}
 
-OBJECT_ACTIONS = ("retrieve", "update", "partial_update", "destroy")
+WRITE_ACTIONS = ("update", "partial_update", "destroy")
 
 
 def _role(request):
@@ -165,10 +166,13 @@ class PatientViewSet(viewsets.ModelViewSet):
         return queryset
 
     def get_serializer_class(self):
-        if self.action in ("update", "partial_update") and _role(self.request) == Role.PATIENT:
+        role = _role(self.request)
+        if self.action in ("update", "partial_update") and role == Role.PATIENT:
             return PatientContactSerializer
         if self.action in ("documents", "upload_document", "document"):
             return PatientDocumentSerializer
+        if self.action in ("create", "update", "partial_update") and role != Role.ADMIN:
+            return PatientStaffSerializer
         return PatientSerializer
 
     def perform_create(self, serializer):
@@ -298,7 +302,7 @@ class TimeSlotViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         queryset = TimeSlot.objects.with_availability()
-        if self.action in OBJECT_ACTIONS[1:] and _role(self.request) == Role.DOCTOR:
+        if self.action in WRITE_ACTIONS and _role(self.request) == Role.DOCTOR:
             return queryset.filter(doctor__user=self.request.user)  # a doctor changes only their own slots
         return queryset
 

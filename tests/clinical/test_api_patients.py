@@ -6,7 +6,13 @@ from django.utils import timezone
 from accounts.choices import Role
 from clinical.models import Patient, PatientDoctorMapping
 from core.testing import assert_error
-from tests.factories import DepartmentFactory, DoctorProfileFactory, PatientDoctorMappingFactory, PatientFactory
+from tests.factories import (
+    DepartmentFactory,
+    DoctorProfileFactory,
+    PatientDoctorMappingFactory,
+    PatientFactory,
+    UserFactory,
+)
 from tests.factories.clinical import AppointmentFactory, ConsultationFactory, TimeSlotFactory
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +190,14 @@ def test_patient_list_query_count_is_flat(admin_client, django_assert_max_num_qu
     with django_assert_max_num_queries(4):
         large = admin_client.get("/api/patients/?page_size=50")
     assert len(small.json()["results"]) == 5 and len(large.json()["results"]) == 50
+
+
+def test_only_admin_links_a_login_to_a_record(admin_client, nurse_client, department):
+    login = UserFactory(role=Role.PATIENT)
+    patient = PatientFactory(department=department)
+    nurse_client.patch(f"/api/patients/{patient.id}/", {"user": login.id})
+    patient.refresh_from_db()
+    assert patient.user is None
+    assert admin_client.patch(f"/api/patients/{patient.id}/", {"user": login.id}).json()["user"] == login.id
+    other = PatientFactory()
+    assert_error(admin_client.patch(f"/api/patients/{other.id}/", {"user": login.id}), 400, fields=["user"])
