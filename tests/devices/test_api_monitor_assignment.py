@@ -2,7 +2,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from accounts.choices import Role
 from core.errors import Conflict
 from core.testing import assert_error
 from devices import services
