@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.choices import Role
 from core.testing import assert_error
 from devices.models import Device, InventoryCheck
+from monitoring.models import Reading
 from tests.devices.helpers import count_queries
 from tests.factories import DepartmentFactory, PatientDoctorMappingFactory, PatientFactory, UserFactory
 from tests.factories.equipment import (
@@ -391,3 +392,10 @@ def test_device_with_work_orders_cannot_be_deleted(world):
 def test_assigned_monitor_cannot_be_deleted(world):
     assert_error(world.clients[Role.ADMIN].delete(f"/api/devices/{world.monitor.id}/"), 409, "device_in_use")
     assert Device.objects.filter(pk=world.monitor.pk, patient=world.patient).exists()
+
+
+def test_device_with_readings_cannot_be_deleted(world):
+    monitor = DeviceFactory(monitor=True)
+    Reading.objects.create(device=monitor, patient=world.patient, bpm=72, recorded_at=timezone.now())
+    assert_error(world.clients[Role.ADMIN].delete(f"/api/devices/{monitor.id}/"), 409, "device_in_use")
+    assert Device.objects.filter(pk=monitor.pk).exists()
