@@ -354,6 +354,9 @@ def note_add(*, consultation, by, **fields):
 
 @transaction.atomic
 def document_upload(*, patient, by, file, content_type, extension, **fields):
+    consultation = fields.get("consultation")
+    if consultation is not None and consultation.appointment.patient_id != patient.pk:
+        raise ValidationError({"consultation": ["This consultation belongs to another patient."]})
     original_name = (file.name or "")[:255]
     file.name = f"{uuid.uuid4().hex}.{extension}"  # the stored name reveals nothing and cannot be guessed
     return PatientDocument.objects.create(

@@ -223,9 +223,6 @@ class PatientViewSet(viewsets.ModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        consultation = data.get("consultation")
-        if consultation is not None and consultation.appointment.patient_id != patient.pk:
-            raise ValidationError({"consultation": ["This consultation belongs to another patient."]})
         content_type, extension = documents.sniff(data["file"])
         document = services.document_upload(patient=patient, by=request.user, content_type=content_type,
                                             extension=extension, **data)
