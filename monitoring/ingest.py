@@ -30,8 +30,6 @@ class ParsedReading:
 class Batch:
     readings: list  # ParsedReading, first occurrence of each (device, recorded_at)
     received: int
-    duplicates_in_batch: int
-    thresholds: dict  # patient_id -> (hr_low, hr_high)
 
 
 class _Errors:
@@ -87,11 +85,12 @@ def parse_batch(payload, *, user, device_key=None):
         raise ValidationError({"non_field_errors": [f"At most {MAX_BATCH} readings per request."]})
 
     latest = timezone.now() + timedelta(seconds=FUTURE_SKEW_SECONDS)
+    key_device = device_key.device_id if device_key else None
     raw = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             errors.fail(index, "non_field_errors", "Each reading must be an object.")
-        device_id = item.get("device", device_key.device_id if device_key else None)
+        device_id = item.get("device", key_device)
         if _integer(device_id) is None:
             errors.fail(index, "device", "device is required and must be an integer id.")
         patient_id = item.get("patient")
@@ -112,7 +111,7 @@ def parse_batch(payload, *, user, device_key=None):
     }
     rows = []
     for index, device_id, patient_id, bpm, recorded_at in raw:
-        if device_key and device_id != device_key.device_id:
+        if device_key and device_id != key_device:
             raise PermissionDenied(f"Item {index}: this API key may only post readings for its own device.")
         if device_id not in devices:
             errors.fail(index, "device", f"Unknown device {device_id}.")
@@ -128,16 +127,12 @@ def parse_batch(payload, *, user, device_key=None):
 
     # Devices post for their own assigned patient; staff only for patients they may see.
     visible = Patient.objects.all() if device_key else Patient.objects.visible_to(user)
-    thresholds = {
-        pk: (low, high)
-        for pk, low, high in visible.filter(pk__in={r[2] for r in rows}).values_list("pk", "hr_low", "hr_high")
-    }
+    known = set(visible.filter(pk__in={r[2] for r in rows}).values_list("pk", flat=True))
     readings, seen = [], set()
     for index, device_id, patient_id, bpm, recorded_at in rows:
-        if patient_id not in thresholds:
+        if patient_id not in known:
             errors.fail(index, "patient", f"Unknown patient {patient_id}.")
-        if (device_id, recorded_at) in seen:
-            continue
-        seen.add((device_id, recorded_at))
-        readings.append(ParsedReading(device_id, patient_id, bpm, recorded_at))
-    return Batch(readings, len(items), len(items) - len(readings), thresholds)
+        if (device_id, recorded_at) not in seen:  # a repeat inside the batch counts as a duplicate
+            seen.add((device_id, recorded_at))
+            readings.append(ParsedReading(device_id, patient_id, bpm, recorded_at))
+    return Batch(readings, len(items))

@@ -1,12 +1,10 @@
 """Writes with rules: storing readings (idempotent), keeping the rollup and alerts, alert decisions, keys."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from core.errors import Conflict
 from monitoring.choices import (
@@ -19,8 +17,6 @@ from monitoring.choices import (
     AlertStatus,
 )
 from monitoring.models import Alert, DeviceApiKey
-
-UPSERT_CHUNK = 2000  # rows per multi-row upsert statement (well under both databases' parameter limits)
 
 
 @dataclass(frozen=True)
@@ -36,71 +32,62 @@ def _greatest():
 
 # --- storing readings --------------------------------------------------------------------------
 
-_STAGE = "ingest_readings_stage"
-_INSERT_FROM_STAGE = (
+_STAGE = "ingest_stage"  # the batch as posted
+_NEW = "ingest_new"  # the rows of the batch that were not stored before
+_INSERT_NEW = (
     "INSERT INTO monitoring_reading (device_id, patient_id, bpm, recorded_at) "
-    f"SELECT device_id, patient_id, bpm, recorded_at FROM {_STAGE} "
-    "{where} ORDER BY device_id, recorded_at "
-    "ON CONFLICT (device_id, recorded_at) DO NOTHING RETURNING device_id, recorded_at"
+    f"SELECT device_id, patient_id, bpm, recorded_at FROM {_STAGE} WHERE true ORDER BY device_id, recorded_at "
+    "ON CONFLICT (device_id, recorded_at) DO NOTHING RETURNING device_id, patient_id, bpm, recorded_at"
 )
 
 
-def _insert_new(cursor, readings):
-    """Stage the batch in a temporary table (COPY on PostgreSQL), then one INSERT ... SELECT ...
-    ON CONFLICT DO NOTHING; answers the (device, recorded_at) keys that were new."""
-    adapt = connection.ops.adapt_datetimefield_value
-    rows = [(r.device_id, r.patient_id, r.bpm, adapt(r.recorded_at)) for r in readings]
+def _store_new(cursor, readings):
+    """Stage the batch in a temporary table (COPY on PostgreSQL), insert it with ON CONFLICT DO
+    NOTHING, and keep the rows that were new in a second temporary table. Answers their count."""
     if connection.vendor == "postgresql":
-        cursor.execute(
-            f"CREATE TEMP TABLE {_STAGE} (device_id bigint, patient_id bigint, bpm smallint, "
-            "recorded_at timestamptz) ON COMMIT DROP"
-        )
+        cursor.execute(f"CREATE TEMP TABLE {_STAGE} (device_id bigint, patient_id bigint, bpm smallint, "
+                       "recorded_at timestamptz)")
+        cursor.execute(f"CREATE TEMP TABLE {_NEW} (LIKE {_STAGE})")
         with cursor.cursor.copy(f"COPY {_STAGE} (device_id, patient_id, bpm, recorded_at) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(_INSERT_FROM_STAGE.format(where=""))
-    else:
-        cursor.execute(f"CREATE TEMP TABLE {_STAGE} (device_id integer, patient_id integer, bpm integer, "
+            for r in readings:
+                copy.write_row((r.device_id, r.patient_id, r.bpm, r.recorded_at))
+        # A data-modifying CTE: the new rows never travel back to Python.
+        cursor.execute(f"WITH inserted AS ({_INSERT_NEW}) INSERT INTO {_NEW} SELECT * FROM inserted")
+        return cursor.rowcount
+    # SQLite (development): no COPY and no INSERT in a CTE, so the new rows pass through Python.
+    adapt = connection.ops.adapt_datetimefield_value
+    for table in (_STAGE, _NEW):
+        cursor.execute(f"CREATE TEMP TABLE {table} (device_id integer, patient_id integer, bpm integer, "
                        "recorded_at text)")
-        cursor.executemany(f"INSERT INTO {_STAGE} VALUES (%s, %s, %s, %s)", rows)
-        # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT to parse the upsert.
-        cursor.execute(_INSERT_FROM_STAGE.format(where="WHERE true"))
-    inserted = {(device_id, _utc(recorded_at)) for device_id, recorded_at in cursor.fetchall()}
-    cursor.execute(f"DROP TABLE {_STAGE}")
-    return [r for r in readings if (r.device_id, r.recorded_at) in inserted]
+    cursor.executemany(f"INSERT INTO {_STAGE} VALUES (%s, %s, %s, %s)",
+                       [(r.device_id, r.patient_id, r.bpm, adapt(r.recorded_at)) for r in readings])
+    cursor.execute(_INSERT_NEW)
+    new = [(device, patient, bpm, adapt(_utc(moment))) for device, patient, bpm, moment in cursor.fetchall()]
+    cursor.executemany(f"INSERT INTO {_NEW} VALUES (%s, %s, %s, %s)", new)
+    return len(new)
 
 
 def _utc(value):
-    """PostgreSQL answers aware datetimes; SQLite naive UTC ones (or text): make them comparable."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
+    """SQLite's RETURNING gives naive UTC datetimes: make them aware again."""
     return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
 
 
-def _update_rollup(cursor, readings):
-    """Fold new readings into the per-minute rollup with one upsert per chunk of minutes."""
-    minutes = defaultdict(lambda: [0, 0, 10_000, 0])
-    for r in readings:
-        bucket = minutes[(r.patient_id, r.recorded_at.replace(second=0, microsecond=0))]
-        bucket[0] += 1
-        bucket[1] += r.bpm
-        bucket[2] = min(bucket[2], r.bpm)
-        bucket[3] = max(bucket[3], r.bpm)
+def _update_rollup(cursor):
+    """Fold the new rows into the per-minute rollup: one INSERT ... SELECT ... GROUP BY upsert."""
     greatest, least = _greatest()
-    adapt = connection.ops.adapt_datetimefield_value
-    values = [(patient, adapt(minute), *agg) for (patient, minute), agg in sorted(minutes.items())]
-    for start in range(0, len(values), UPSERT_CHUNK):
-        chunk = values[start:start + UPSERT_CHUNK]
-        cursor.execute(
-            "INSERT INTO monitoring_minuterollup (patient_id, minute, count, bpm_sum, bpm_min, bpm_max) VALUES "
-            + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
-            + " ON CONFLICT (patient_id, minute) DO UPDATE SET "
-            "count = monitoring_minuterollup.count + excluded.count, "
-            "bpm_sum = monitoring_minuterollup.bpm_sum + excluded.bpm_sum, "
-            f"bpm_min = {least}(monitoring_minuterollup.bpm_min, excluded.bpm_min), "
-            f"bpm_max = {greatest}(monitoring_minuterollup.bpm_max, excluded.bpm_max)",
-            [field for row in chunk for field in row],
-        )
+    minute = ("date_trunc('minute', recorded_at)" if connection.vendor == "postgresql"
+              else "strftime('%%Y-%%m-%%d %%H:%%M:00', recorded_at)")
+    cursor.execute(
+        "INSERT INTO monitoring_minuterollup (patient_id, minute, count, bpm_sum, bpm_min, bpm_max) "
+        f"SELECT patient_id, {minute} AS m, COUNT(*), SUM(bpm), MIN(bpm), MAX(bpm) FROM {_NEW} WHERE true "
+        "GROUP BY patient_id, m ORDER BY patient_id, m "
+        "ON CONFLICT (patient_id, minute) DO UPDATE SET "
+        "count = monitoring_minuterollup.count + excluded.count, "
+        "bpm_sum = monitoring_minuterollup.bpm_sum + excluded.bpm_sum, "
+        f"bpm_min = {least}(monitoring_minuterollup.bpm_min, excluded.bpm_min), "
+        f"bpm_max = {greatest}(monitoring_minuterollup.bpm_max, excluded.bpm_max)",
+        [],
+    )
 
 
 def breach_of(bpm, hr_low, hr_high):
@@ -114,33 +101,35 @@ def breach_of(bpm, hr_low, hr_high):
     return None
 
 
-def _update_alerts(cursor, readings, thresholds):
-    """Open or update one live alert per (patient, kind) for the breaches among new readings:
+def _update_alerts(cursor):
+    """Open or update one live alert per (patient, kind) for the breaches among the new rows:
     one upsert against the partial unique index, so concurrent batches never open two."""
+    cursor.execute(
+        f"SELECT n.patient_id, n.device_id, n.bpm, n.recorded_at, p.hr_low, p.hr_high FROM {_NEW} n "
+        "JOIN clinical_patient p ON p.id = n.patient_id WHERE n.bpm > p.hr_high OR n.bpm < p.hr_low "
+        "ORDER BY n.recorded_at"
+    )
     groups = {}
-    for r in sorted(readings, key=lambda r: r.recorded_at):
-        breach = breach_of(r.bpm, *thresholds[r.patient_id])
-        if breach is None:
-            continue
-        kind, severity = breach
-        group = groups.get((r.patient_id, kind))
+    for patient, device, bpm, recorded_at, hr_low, hr_high in cursor.fetchall():
+        kind, severity = breach_of(bpm, hr_low, hr_high)
+        group = groups.get((patient, kind))
         if group is None:
-            groups[(r.patient_id, kind)] = group = {
-                "device": r.device_id, "severity": severity, "first": r.bpm, "last": r.bpm, "peak": r.bpm,
-                "count": 0, "opened_at": r.recorded_at, "last_at": r.recorded_at,
+            groups[(patient, kind)] = group = {
+                "device": device, "severity": severity, "first": bpm, "last": bpm, "peak": bpm,
+                "count": 0, "opened_at": recorded_at, "last_at": recorded_at,
             }
         group["count"] += 1
-        group["device"], group["last"], group["last_at"] = r.device_id, r.bpm, r.recorded_at
-        group["peak"] = max(group["peak"], r.bpm) if kind == AlertKind.TACHYCARDIA else min(group["peak"], r.bpm)
+        group["device"], group["last"], group["last_at"] = device, bpm, recorded_at
+        group["peak"] = max(group["peak"], bpm) if kind == AlertKind.TACHYCARDIA else min(group["peak"], bpm)
         if severity == AlertSeverity.CRITICAL:
             group["severity"] = AlertSeverity.CRITICAL
     if not groups:
-        return 0
+        return
     greatest, least = _greatest()
-    adapt = connection.ops.adapt_datetimefield_value
+    # The timestamps go back in the form the database gave them (aware datetimes, or SQLite's text).
     values = [
         (patient, g["device"], kind.value, g["severity"].value, AlertStatus.OPEN.value, g["first"], g["last"],
-         g["peak"], g["count"], adapt(g["opened_at"]), adapt(g["last_at"]), "")
+         g["peak"], g["count"], g["opened_at"], g["last_at"], "")
         for (patient, kind), g in sorted(groups.items())
     ]
     live = ", ".join(f"'{status.value}'" for status in LIVE_ALERT_STATUSES)
@@ -161,20 +150,19 @@ def _update_alerts(cursor, readings, thresholds):
         "device_id = excluded.device_id",
         [field for row in values for field in row],
     )
-    return len(values)
 
 
 def readings_ingest(batch):
     """Store a validated batch once: new readings, their rollup and their alerts, in one transaction.
-    A fixed number of statements per batch, whatever its size (rollup: one per 2,000 minutes)."""
-    if not batch.readings:
-        return IngestResult(batch.received, 0, batch.received)
+    The same nine statements whatever the batch size."""
     with transaction.atomic(), connection.cursor() as cursor:
-        new = _insert_new(cursor, batch.readings)
-        if new:
-            _update_rollup(cursor, new)
-            _update_alerts(cursor, new, batch.thresholds)
-    return IngestResult(batch.received, len(new), batch.received - len(new))
+        created = _store_new(cursor, batch.readings)
+        if created:
+            _update_rollup(cursor)
+            _update_alerts(cursor)
+        cursor.execute(f"DROP TABLE {_STAGE}")
+        cursor.execute(f"DROP TABLE {_NEW}")
+    return IngestResult(batch.received, created, batch.received - created)
 
 
 # --- alert decisions ---------------------------------------------------------------------------
