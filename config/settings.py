@@ -189,6 +189,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`: give each choice set its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "ApprovalStatusEnum": "accounts.choices.ApprovalStatus",  # also spare-part requests (same values)
+        "AppointmentStatusEnum": "clinical.choices.AppointmentStatus",
+        "ConsultationStatusEnum": "clinical.choices.ConsultationStatus",
+        "DeviceStatusEnum": "devices.choices.DeviceStatus",
+        "WorkOrderStatusEnum": "workorders.choices.WorkOrderStatus",
+        "AlertStatusEnum": "monitoring.choices.AlertStatus",
+    },
     "SCHEMA_PATH_PREFIX": r"/api/",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -146,7 +146,6 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     create=extend_schema(summary="Issue an ingest key: the key is shown once", request=DeviceApiKeySerializer,
                          responses={201: IssuedApiKeySerializer}),
     destroy=extend_schema(summary="Revoke one key"),
-    revoke_all=extend_schema(summary="Revoke every key of the device", request=None, responses={204: None}),
 )
 @extend_schema(tags=["monitoring"])
 class DeviceApiKeyViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin,
@@ -173,6 +172,8 @@ class DeviceApiKeyViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins
     def perform_destroy(self, instance):
         services.api_keys_revoke(keys=DeviceApiKey.objects.filter(pk=instance.pk))
 
+    @extend_schema(summary="Revoke every key of the device", request=None, responses={204: None},
+                   operation_id="devices_api_keys_revoke_all")
     def revoke_all(self, request, *args, **kwargs):
         services.api_keys_revoke(keys=self.get_queryset())
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -164,3 +164,10 @@ def test_cors_allows_the_vite_dev_origin(api_client):
     response = api_client.options("/api/health/", HTTP_ORIGIN="http://localhost:5173",
                                   HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET")
     assert response["Access-Control-Allow-Origin"] == "http://localhost:5173"
+
+
+def test_openapi_schema_validates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+    assert (tmp_path / "schema.yml").read_text().startswith("openapi: 3")
