@@ -8,14 +8,19 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.choices import Role
+from clinical.choices import AppointmentStatus
+from clinical.models import Appointment
 from devices.choices import DeviceCategory, DeviceStatus
 from devices.models import Device, Hospital
+from monitoring.choices import AlertSeverity, AlertStatus
+from monitoring.models import Alert
 from spareparts.choices import SparePartStatus
 from spareparts.models import SparePartRequest
 from workorders.choices import WorkOrderStatus
 from workorders.models import WorkOrder
 
 RECENT_ACTIVITY_SIZE = 10
+UPCOMING_STATUSES = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
 
 
 def _by_status(queryset, choices):
@@ -61,11 +66,30 @@ def doctor_device_counts(user):
     return {"patient_monitors": monitors.count()}
 
 
+def doctor_appointment_counts(user):
+    """Today's appointments (any status but cancelled) and the coming ones still to be seen."""
+    now = timezone.localtime()
+    later_today = Q(slot__date=now.date(), slot__start_time__gt=now.time())
+    return Appointment.objects.visible_to(user).aggregate(
+        todays_appointments=Count("pk", filter=Q(slot__date=now.date()) & ~Q(status=AppointmentStatus.CANCELLED)),
+        upcoming_appointments=Count(
+            "pk", filter=(Q(slot__date__gt=now.date()) | later_today) & Q(status__in=UPCOMING_STATUSES)),
+    )
+
+
+def alert_counts(user):
+    """Heart-rate alerts of the caller's patients that nobody has acknowledged yet."""
+    return Alert.objects.visible_to(user).aggregate(
+        open_alerts=Count("pk", filter=Q(status=AlertStatus.OPEN)),
+        critical_open_alerts=Count("pk", filter=Q(status=AlertStatus.OPEN, severity=AlertSeverity.CRITICAL)),
+    )
+
+
 COUNTS_BY_ROLE = {
     Role.ADMIN: [admin_counts],
     Role.ENGINEER: [engineer_counts],
     Role.NURSE: [nurse_counts],
-    Role.DOCTOR: [doctor_device_counts],
+    Role.DOCTOR: [doctor_device_counts, doctor_appointment_counts, alert_counts],
     Role.PATIENT: [],
 }
 

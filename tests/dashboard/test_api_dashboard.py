@@ -4,12 +4,16 @@ import pytest
 from django.utils import timezone
 
 from accounts.choices import Role
+from clinical.choices import AppointmentStatus
 from core.testing import assert_error
 from devices.models import Device
+from monitoring.choices import AlertStatus
 from spareparts.models import SparePartRequest
 from tests.devices.helpers import count_queries
 from tests.factories import PatientDoctorMappingFactory, PatientFactory, UserFactory
+from tests.factories.clinical import AppointmentFactory, TimeSlotFactory
 from tests.factories.equipment import DeviceFactory, HospitalFactory, SparePartRequestFactory, WorkOrderFactory
+from tests.factories.monitoring import AlertFactory
 from workorders.models import WorkOrder
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +84,30 @@ def test_doctor_counts_the_monitors_of_their_patients(client_for):
     DeviceFactory(monitor=True, patient=PatientFactory())
     counts = dashboard(client_for(doctor))["counts"]
     assert counts["patient_monitors"] == 1
+
+
+def test_doctor_counts_todays_and_upcoming_appointments_and_open_alerts(client_for):
+    doctor = UserFactory(doctor=True)
+    profile = doctor.doctor_profile
+    today, tomorrow = timezone.localdate(), timezone.localdate() + datetime.timedelta(days=1)
+    late = datetime.time(23, 58)
+    AppointmentFactory(slot=TimeSlotFactory(doctor=profile, date=today, start_time=late,
+                                            end_time=datetime.time(23, 59)))
+    AppointmentFactory(slot=TimeSlotFactory(doctor=profile, date=today, start_time=datetime.time(0, 0),
+                                            end_time=datetime.time(0, 1)), status=AppointmentStatus.COMPLETED)
+    AppointmentFactory(slot=TimeSlotFactory(doctor=profile, date=today, start_time=datetime.time(0, 2),
+                                            end_time=datetime.time(0, 3)), status=AppointmentStatus.CANCELLED)
+    upcoming = AppointmentFactory(slot=TimeSlotFactory(doctor=profile, date=tomorrow))
+    AppointmentFactory(slot=TimeSlotFactory(date=tomorrow))  # another doctor's
+    PatientDoctorMappingFactory(patient=upcoming.patient, doctor=profile)
+    AlertFactory(patient=upcoming.patient, severity="critical")
+    AlertFactory(patient=upcoming.patient, kind="bradycardia", status=AlertStatus.ACKNOWLEDGED)
+    AlertFactory()  # someone else's patient
+    counts = dashboard(client_for(doctor))["counts"]
+    assert counts["todays_appointments"] == 2
+    later_today = 1 if timezone.localtime().time() < late else 0  # the 23:58 slot, unless it has begun
+    assert counts["upcoming_appointments"] == 1 + later_today
+    assert (counts["open_alerts"], counts["critical_open_alerts"]) == (1, 1)
 
 
 def test_patient_gets_empty_counts_and_no_activity(client_for):
