@@ -17,9 +17,27 @@ from core.permissions import PUBLIC
 logger = logging.getLogger("meditrack.health")
 
 API_RESOURCES = {
-    "auth": "/api/auth/",
+    "login": "/api/auth/login/",
+    "register": "/api/auth/register/",
+    "profile": "/api/auth/profile/",
     "users": "/api/users/",
     "roles": "/api/roles/",
+    "hospitals": "/api/hospitals/",
+    "rooms": "/api/rooms/",
+    "devices": "/api/devices/",
+    "workorders": "/api/workorders/",
+    "spareparts": "/api/spareparts/",
+    "dashboard": "/api/dashboard/",
+    "departments": "/api/departments/",
+    "doctors": "/api/doctors/",
+    "patients": "/api/patients/",
+    "mappings": "/api/mappings/",
+    "time_slots": "/api/time-slots/",
+    "doctor_availability": "/api/doctor-availability/",
+    "appointments": "/api/appointments/",
+    "consultations": "/api/consultations/",
+    "records": "/api/records/",
+    "alerts": "/api/alerts/",
     "health": "/api/health/",
 }
 

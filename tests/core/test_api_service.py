@@ -101,10 +101,12 @@ def test_protected_error_maps_to_409():
 
 # --- service routes -------------------------------------------------------------------------------
 
-def test_index_lists_resources_and_docs(api_client):
+def test_index_lists_resources_and_docs(api_client, admin_client):
     body = api_client.get("/api/").json()
     assert body["docs"]["swagger"].endswith("/api/docs/")
     assert body["resources"]["users"].endswith("/api/users/")
+    for name, url in body["resources"].items():  # every listed resource exists (no JSON 404)
+        assert admin_client.get(url).status_code != 404, name
 
 
 def test_health_ok(api_client):
