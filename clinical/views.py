@@ -399,7 +399,9 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         return AppointmentSerializer
 
     def _answer(self, appointment, status_code=status.HTTP_200_OK):
-        return Response(AppointmentSerializer(self.get_queryset().get(pk=appointment.pk)).data, status=status_code)
+        # The service's own instance, not a re-read through the caller's scope: a doctor who books a
+        # colleague's slot for their patient does not see that appointment afterwards.
+        return Response(AppointmentSerializer(appointment).data, status=status_code)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -282,3 +282,16 @@ def test_appointment_list_query_count_is_flat(admin_client, django_assert_max_nu
     with django_assert_max_num_queries(3):
         response = admin_client.get("/api/appointments/?page_size=50")
     assert len(response.json()["results"]) == 50
+
+
+def test_doctor_books_a_colleagues_slot_for_their_patient(doctor_client):
+    doctor = doctor_client.user.doctor_profile
+    mapped = PatientDoctorMappingFactory(doctor=doctor).patient
+    colleague_slot = TimeSlotFactory()
+    response = doctor_client.post("/api/appointments/", {"slot": colleague_slot.id, "patient": mapped.id})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["doctor"] == colleague_slot.doctor_id and body["patient"] == mapped.id
+    stored = Appointment.objects.get(pk=body["id"])
+    assert (stored.doctor_id, stored.slot_id, stored.created_by) == (colleague_slot.doctor_id, colleague_slot.id,
+                                                                      doctor_client.user)
