@@ -138,8 +138,9 @@ def timeslot_bulk_create(*, doctor, date_from, date_to, weekdays, start_time, en
         raise ValidationError({"slot_minutes": ["No slot of this length fits between start_time and end_time."]})
     _lock_doctor(doctor)
     created, skipped = [], []
-    day = date_from
-    while day <= date_to:
+    # Count days rather than step past date_to: the day after 9999-12-31 does not exist.
+    for offset in range((date_to - date_from).days + 1):
+        day = date_from + timedelta(days=offset)
         if day.isoweekday() in weekdays:
             begin = datetime.combine(day, start_time)
             stop = datetime.combine(day, end_time)
@@ -151,7 +152,6 @@ def timeslot_bulk_create(*, doctor, date_from, date_to, weekdays, start_time, en
                     skipped.append({"date": day, "start_time": slot.start_time, "end_time": slot.end_time,
                                     "reason": "overlaps an existing slot"})
                 begin += length
-        day += timedelta(days=1)
     return created, skipped
 
 

@@ -4,6 +4,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from accounts.choices import Role
@@ -349,7 +350,8 @@ class TimeSlotViewSet(viewsets.ModelViewSet):
 class DoctorAvailabilityView(generics.ListAPIView):
     role_rules = {"get": AUTHENTICATED}
     serializer_class = TimeSlotSerializer
-    filter_backends = []
+    filter_backends = [OrderingFilter]  # doctor and date are required parameters, not filters
+    ordering_fields = ["start_time", "end_time", "id"]
 
     def get_queryset(self):
         query = AvailabilityQuerySerializer(data=self.request.query_params)

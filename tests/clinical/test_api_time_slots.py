@@ -217,3 +217,24 @@ def test_slot_list_query_count_is_flat(doctor_client, django_assert_max_num_quer
     with django_assert_max_num_queries(3):
         response = doctor_client.get("/api/time-slots/?page_size=50")
     assert len(response.json()["results"]) == 50
+
+
+def test_doctor_availability_honours_ordering_and_page_size(client_for):
+    doctor = DoctorProfileFactory()
+    early, late = (TimeSlotFactory(doctor=doctor, date=TOMORROW, start_time=time(hour, 0), end_time=time(hour, 30))
+                   for hour in (9, 11))
+    client = client_for(Role.PATIENT)
+    url = f"/api/doctor-availability/?doctor={doctor.id}&date={TOMORROW}"
+    assert [s["id"] for s in client.get(url).json()["results"]] == [early.id, late.id]
+    response = client.get(f"{url}&ordering=-start_time&page_size=1")
+    assert response.json()["count"] == 2
+    assert [s["id"] for s in response.json()["results"]] == [late.id]
+
+
+def test_bulk_on_the_last_representable_day_is_no_server_error(doctor_client):
+    body = {"date_from": "9999-12-31", "date_to": "9999-12-31", "weekdays": [5], "start_time": "09:00",
+            "end_time": "10:00", "slot_minutes": 30}
+    response = doctor_client.post("/api/time-slots/bulk/", body)
+    assert response.status_code == 201, response.content
+    assert [s["start_time"] for s in response.json()["created"]] == ["09:00:00", "09:30:00"]
+    assert TimeSlot.objects.filter(date="9999-12-31").count() == 2
