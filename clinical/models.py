@@ -20,6 +20,8 @@ from core.models import Counter
 
 DEFAULT_HR_LOW = 50
 DEFAULT_HR_HIGH = 120
+# Alert thresholds live in the range a monitor may report (monitoring refuses bpm outside 20-300).
+HR_THRESHOLD_VALIDATORS = [MinValueValidator(20), MaxValueValidator(300)]
 
 
 class Department(models.Model):
@@ -104,8 +106,8 @@ class Patient(models.Model):
     department = models.ForeignKey(
         Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="patients"
     )
-    hr_low = models.PositiveSmallIntegerField(default=DEFAULT_HR_LOW)
-    hr_high = models.PositiveSmallIntegerField(default=DEFAULT_HR_HIGH)
+    hr_low = models.PositiveSmallIntegerField(default=DEFAULT_HR_LOW, validators=HR_THRESHOLD_VALIDATORS)
+    hr_high = models.PositiveSmallIntegerField(default=DEFAULT_HR_HIGH, validators=HR_THRESHOLD_VALIDATORS)
     is_archived = models.BooleanField(default=False, db_index=True)
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -371,7 +373,8 @@ class Prescription(models.Model):
     frequency = models.CharField(max_length=100)
     duration_days = models.PositiveSmallIntegerField(null=True, blank=True,
                                                      validators=[MinValueValidator(1), MaxValueValidator(3650)])
-    quantity = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
+    quantity = models.PositiveIntegerField(null=True, blank=True,
+                                           validators=[MinValueValidator(1), MaxValueValidator(100_000)])
     refills = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(12)])
     instructions = models.TextField(blank=True)
     prescribed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -61,7 +61,7 @@ class DoctorProfileSerializer(serializers.ModelSerializer):
     )
     name = serializers.SerializerMethodField()
     email = serializers.EmailField(source="user.email", read_only=True)
-    department_name = serializers.CharField(source="department.name", read_only=True, default=None)
+    department_name = serializers.CharField(source="department.name", read_only=True, allow_null=True)
 
     class Meta:
         model = DoctorProfile
@@ -100,7 +100,7 @@ class PatientSerializer(serializers.ModelSerializer):
         validators=[UniqueValidator(queryset=Patient.objects.all(), message="This login has a record already.")],
         help_text="The patient's login, when they have one (links the record to it).",
     )
-    department_name = serializers.CharField(source="department.name", read_only=True, default=None)
+    department_name = serializers.CharField(source="department.name", read_only=True, allow_null=True)
 
     class Meta:
         model = Patient

@@ -186,6 +186,18 @@ def test_prescriptions_and_notes(doctor_client, own_consultation):
     assert len(doctor_client.get(f"{base}/notes/").json()["results"]) == 1
 
 
+@pytest.mark.parametrize("payload, field", [
+    ({"duration_days": 0}, "duration_days"), ({"duration_days": 3651}, "duration_days"),
+    ({"quantity": 0}, "quantity"), ({"quantity": 100_001}, "quantity"), ({"quantity": 10**20}, "quantity"),
+    ({"refills": 13}, "refills"), ({"refills": -1}, "refills"), ({"quantity": "many"}, "quantity"),
+])
+def test_bad_prescriptions_are_refused(doctor_client, own_consultation, payload, field):
+    body = {"medication": "Ibuprofen", "dosage": "400 mg", "frequency": "2x daily", **payload}
+    response = doctor_client.post(f"/api/consultations/{own_consultation.id}/prescriptions/", body, format="json")
+    assert_error(response, 400, "validation_error", [field])
+    assert not Prescription.objects.exists()
+
+
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.NURSE, Role.PATIENT])
 def test_only_doctors_prescribe_and_write_notes(clients, own_consultation, role):
     base = f"/api/consultations/{own_consultation.id}"

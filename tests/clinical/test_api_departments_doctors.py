@@ -123,3 +123,12 @@ def test_doctor_list_query_count_is_flat(admin_client, django_assert_max_num_que
     with django_assert_max_num_queries(4):
         large = admin_client.get("/api/doctors/?page_size=50")
     assert len(small.json()["results"]) == 5 and len(large.json()["results"]) == 50
+
+
+def test_patch_answer_keeps_department_name_when_there_is_none(doctor_client):
+    profile = doctor_client.user.doctor_profile
+    response = doctor_client.patch(f"/api/doctors/{profile.id}/", {"department": None}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["department"] is None and response.json()["department_name"] is None
+    profile.refresh_from_db()
+    assert profile.department is None

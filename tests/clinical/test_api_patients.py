@@ -67,6 +67,10 @@ def test_engineer_cannot_list_patients(engineer_client):
     ({"hr_low": 130}, "hr_low"),
     ({"hr_low": 60, "hr_high": 60}, "hr_low"),
     ({"hr_high": 40}, "hr_high"),
+    ({"hr_high": 99999999999}, "hr_high"),
+    ({"hr_high": 301}, "hr_high"),
+    ({"hr_low": 19}, "hr_low"),
+    ({"hr_low": "fifty"}, "hr_low"),
     ({"sex": "robot"}, "sex"),
     ({"blood_type": "Z"}, "blood_type"),
     ({"first_name": ""}, "first_name"),
@@ -201,3 +205,9 @@ def test_only_admin_links_a_login_to_a_record(admin_client, nurse_client, depart
     assert admin_client.patch(f"/api/patients/{patient.id}/", {"user": login.id}).json()["user"] == login.id
     other = PatientFactory()
     assert_error(admin_client.patch(f"/api/patients/{other.id}/", {"user": login.id}), 400, fields=["user"])
+
+
+def test_patch_answer_keeps_department_name_when_there_is_none(admin_client):
+    patient = PatientFactory(department=None)
+    body = admin_client.patch(f"/api/patients/{patient.id}/", {"phone": "+300"}, format="json").json()
+    assert body["department_name"] is None and body["phone"] == "+300"
