@@ -1,7 +1,23 @@
 import django_filters
 
 from clinical.choices import AppointmentStatus
-from clinical.models import Appointment, DoctorProfile, Patient, PatientDoctorMapping, TimeSlot
+from clinical.models import Appointment, Consultation, DoctorProfile, Patient, PatientDoctorMapping, TimeSlot
+
+
+def _visible_patients(request):
+    return Patient.objects.visible_to(request.user)
+
+
+def _visible_appointments(request):
+    return Appointment.objects.visible_to(request.user)
+
+
+class ScopedPatientFilter(django_filters.ModelChoiceFilter):
+    """`?patient=`: a patient outside the caller's scope is refused exactly like a missing one (400),
+    so the filter cannot tell who exists."""
+
+    def __init__(self, field_name="patient", **kwargs):
+        super().__init__(field_name=field_name, queryset=_visible_patients, **kwargs)
 
 
 class DoctorProfileFilter(django_filters.FilterSet):
@@ -20,6 +36,8 @@ class PatientFilter(django_filters.FilterSet):
 
 
 class MappingFilter(django_filters.FilterSet):
+    patient = ScopedPatientFilter()
+
     class Meta:
         model = PatientDoctorMapping
         fields = ["patient", "doctor"]
@@ -47,7 +65,20 @@ class AppointmentFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=AppointmentStatus.choices)
     date_from = django_filters.DateFilter(field_name="slot__date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="slot__date", lookup_expr="lte")
+    patient = ScopedPatientFilter()
 
     class Meta:
         model = Appointment
         fields = ["status", "doctor", "patient", "date_from", "date_to"]
+
+
+class ConsultationFilter(django_filters.FilterSet):
+    appointment = django_filters.ModelChoiceFilter(queryset=_visible_appointments)
+    patient = ScopedPatientFilter(field_name="appointment__patient")
+    doctor = django_filters.ModelChoiceFilter(field_name="appointment__doctor", queryset=DoctorProfile.objects.all())
+    follow_up_from = django_filters.DateFilter(field_name="follow_up_date", lookup_expr="gte")
+    follow_up_to = django_filters.DateFilter(field_name="follow_up_date", lookup_expr="lte")
+
+    class Meta:
+        model = Consultation
+        fields = ["status", "appointment", "patient", "doctor", "follow_up_from", "follow_up_to"]

@@ -9,7 +9,14 @@ from rest_framework.response import Response
 
 from accounts.choices import Role
 from clinical import documents, pdf, selectors, services
-from clinical.filters import AppointmentFilter, DoctorProfileFilter, MappingFilter, PatientFilter, TimeSlotFilter
+from clinical.filters import (
+    AppointmentFilter,
+    ConsultationFilter,
+    DoctorProfileFilter,
+    MappingFilter,
+    PatientFilter,
+    TimeSlotFilter,
+)
 from clinical.models import (
     Appointment,
     Consultation,
@@ -496,7 +503,7 @@ class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         "vital_signs": CLINICAL, "add_vital_signs": {Role.DOCTOR, Role.NURSE},
         "prescriptions": CLINICAL, "notes": CLINICAL,
     }
-    filterset_fields = ["status", "appointment", "appointment__patient", "appointment__doctor"]
+    filterset_class = ConsultationFilter
     search_fields = ["chief_complaint", "diagnosis", "summary"]
     ordering_fields = ["created_at", "follow_up_date", "id"]
 

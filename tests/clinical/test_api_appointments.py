@@ -295,3 +295,18 @@ def test_doctor_books_a_colleagues_slot_for_their_patient(doctor_client):
     stored = Appointment.objects.get(pk=body["id"])
     assert (stored.doctor_id, stored.slot_id, stored.created_by) == (colleague_slot.doctor_id, colleague_slot.id,
                                                                       doctor_client.user)
+
+
+@pytest.mark.parametrize("route", ["/api/appointments/", "/api/mappings/"])
+def test_patient_filter_is_no_existence_oracle(doctor_client, other_patient, route):
+    outside = doctor_client.get(f"{route}?patient={other_patient.id}")
+    missing = doctor_client.get(f"{route}?patient=999999")
+    assert_error(outside, 400, fields=["patient"])
+    assert outside.json() == missing.json()
+
+
+def test_patient_filter_in_scope(doctor_client):
+    doctor = doctor_client.user.doctor_profile
+    mine = AppointmentFactory(slot=TimeSlotFactory(doctor=doctor))
+    AppointmentFactory(slot=TimeSlotFactory(doctor=doctor))
+    assert _ids(doctor_client.get(f"/api/appointments/?patient={mine.patient_id}")) == [mine.id]

@@ -251,3 +251,22 @@ def test_consultation_list_query_count_is_flat(admin_client, django_assert_max_n
     with django_assert_max_num_queries(3):
         response = admin_client.get("/api/consultations/?page_size=50")
     assert len(response.json()["results"]) == 50
+
+
+def test_consultation_filters(admin_client):
+    first, _other = ConsultationFactory.create_batch(2)
+    patient, doctor = first.appointment.patient_id, first.appointment.doctor_id
+    for query in (f"patient={patient}", f"doctor={doctor}", f"appointment={first.appointment_id}"):
+        response = admin_client.get(f"/api/consultations/?{query}")
+        assert [row["id"] for row in response.json()["results"]] == [first.id], query
+    assert_error(admin_client.get("/api/consultations/?patient=abc"), 400, fields=["patient"])
+
+
+def test_consultation_filters_are_no_existence_oracle(doctor_client):
+    """Someone else's appointment or patient is refused like a missing one (400), not answered with []."""
+    theirs = ConsultationFactory()
+    for name, value in (("appointment", theirs.appointment_id), ("patient", theirs.appointment.patient_id)):
+        outside = doctor_client.get(f"/api/consultations/?{name}={value}")
+        missing = doctor_client.get(f"/api/consultations/?{name}=999999")
+        assert_error(outside, 400, fields=[name])
+        assert outside.json() == missing.json()
