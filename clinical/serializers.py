@@ -276,6 +276,10 @@ class AppointmentCreateSerializer(serializers.Serializer):
         help_text="A patient may omit it (themself); others name a patient in their scope.",
     )
     slot = serializers.PrimaryKeyRelatedField(queryset=TimeSlot.objects.all())
+    doctor = serializers.PrimaryKeyRelatedField(
+        queryset=DoctorProfile.objects.all(), required=False,
+        help_text="Optional: the appointment's doctor is the slot's; when given it must be that doctor.",
+    )
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
     def validate(self, attrs):

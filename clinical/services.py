@@ -179,7 +179,10 @@ def _claimable_slot(slot, field="slot"):
 
 
 @transaction.atomic
-def appointment_book(*, patient, slot, reason="", by):
+def appointment_book(*, patient, slot, reason="", doctor=None, by):
+    """The doctor comes from the slot; a client that names one anyway must name that one."""
+    if doctor is not None and doctor.pk != slot.doctor_id:
+        raise ValidationError({"doctor": ["This slot belongs to another doctor."]})
     slot = _claimable_slot(slot)
     try:
         with transaction.atomic():

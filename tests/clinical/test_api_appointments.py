@@ -310,3 +310,15 @@ def test_patient_filter_in_scope(doctor_client):
     mine = AppointmentFactory(slot=TimeSlotFactory(doctor=doctor))
     AppointmentFactory(slot=TimeSlotFactory(doctor=doctor))
     assert _ids(doctor_client.get(f"/api/appointments/?patient={mine.patient_id}")) == [mine.id]
+
+
+def test_booking_may_name_the_slots_doctor_but_no_other(admin_client):
+    slot, patient = TimeSlotFactory(), PatientFactory()
+    other = TimeSlotFactory().doctor
+    assert_error(admin_client.post("/api/appointments/", {"slot": slot.id, "patient": patient.id,
+                                                          "doctor": other.id}), 400, fields=["doctor"])
+    assert not Appointment.objects.exists()
+    response = admin_client.post("/api/appointments/", {"slot": slot.id, "patient": patient.id,
+                                                        "doctor": slot.doctor_id, "reason": "Check"})
+    assert response.status_code == 201, response.content
+    assert Appointment.objects.get().doctor_id == slot.doctor_id
