@@ -159,7 +159,7 @@ class PatientViewSet(viewsets.ModelViewSet):
     role_rules = {
         "list": CLINICAL, "retrieve": CLINICAL, "create": {Role.ADMIN, Role.DOCTOR, Role.NURSE},
         "update": CLINICAL, "partial_update": CLINICAL, "destroy": ADMIN,
-        "doctors": CLINICAL, "consultations": CONSULTATION_READERS,
+        "doctors": CLINICAL, "consultations": CLINICAL,
         "documents": CLINICAL, "upload_document": CLINICAL, "document": CLINICAL, "archive_document": CLINICAL,
         "download_document": CLINICAL,
     }
@@ -497,7 +497,9 @@ def _consultation_action(summary):
 class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                           mixins.UpdateModelMixin, viewsets.GenericViewSet):
     role_rules = {
-        "list": CONSULTATION_READERS, "retrieve": CONSULTATION_READERS, "pdf": CONSULTATION_READERS,
+        # The contract lists who reads /consultations/; the pdf and the nested lists are "scoped": a
+        # department nurse reads them too (visible_to decides which).
+        "list": CONSULTATION_READERS, "retrieve": CONSULTATION_READERS, "pdf": CLINICAL,
         **{name: DOCTOR for name in ("create", "update", "partial_update", "start", "start_consultation",
                                      "complete", "complete_consultation", "add_prescription", "add_note")},
         "vital_signs": CLINICAL, "add_vital_signs": {Role.DOCTOR, Role.NURSE},

@@ -270,3 +270,20 @@ def test_consultation_filters_are_no_existence_oracle(doctor_client):
         missing = doctor_client.get(f"/api/consultations/?{name}=999999")
         assert_error(outside, 400, fields=[name])
         assert outside.json() == missing.json()
+
+
+def test_department_nurse_reads_the_pdf_and_the_patients_history(nurse_client, own_consultation, client_for):
+    patient = own_consultation.appointment.patient
+    response = nurse_client.get(f"/api/consultations/{own_consultation.id}/pdf/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    history = nurse_client.get(f"/api/patients/{patient.id}/consultations/")
+    assert [row["id"] for row in history.json()["results"]] == [own_consultation.id]
+    outsider = client_for(Role.NURSE)
+    assert_error(outsider.get(f"/api/consultations/{own_consultation.id}/pdf/"), 404)
+    assert_error(outsider.get(f"/api/patients/{patient.id}/consultations/"), 404)
+
+
+def test_engineer_never_reads_consultation_records(engineer_client, own_consultation):
+    patient = own_consultation.appointment.patient
+    assert_error(engineer_client.get(f"/api/consultations/{own_consultation.id}/pdf/"), 403)
+    assert_error(engineer_client.get(f"/api/patients/{patient.id}/consultations/"), 403)
