@@ -268,6 +268,13 @@ def _lock_consultation(consultation):
     return Consultation.objects.select_for_update().get(pk=consultation.pk)
 
 
+def _lock_visit(consultation):
+    """Lock the appointment, then its consultation: the order appointment_complete takes too, so a
+    concurrent "complete the appointment" and "complete the consultation" queue instead of deadlocking."""
+    appointment = Appointment.objects.select_for_update().get(pk=consultation.appointment_id)
+    return appointment, _lock_consultation(consultation)
+
+
 def _open_consultation(consultation, what):
     consultation = _lock_consultation(consultation)
     if consultation.is_completed:
@@ -314,9 +321,9 @@ def _consultation_transition(consultation, target):
 @transaction.atomic
 def consultation_start(*, consultation, by):
     """Starting the consultation moves its appointment to in_progress."""
-    consultation = _lock_consultation(consultation)
+    appointment, consultation = _lock_visit(consultation)
     _consultation_transition(consultation, ConsultationStatus.IN_PROGRESS)
-    _transition(consultation.appointment, AppointmentStatus.IN_PROGRESS, by=by, note="consultation started")
+    _transition(appointment, AppointmentStatus.IN_PROGRESS, by=by, note="consultation started")
     consultation.status = ConsultationStatus.IN_PROGRESS
     consultation.started_at = timezone.now()
     consultation.save(update_fields=["status", "started_at", "updated_at"])
@@ -326,10 +333,9 @@ def consultation_start(*, consultation, by):
 @transaction.atomic
 def consultation_complete(*, consultation, by):
     """Completing locks the consultation and completes its (in-progress) appointment."""
-    consultation = _lock_consultation(consultation)
+    appointment, consultation = _lock_visit(consultation)
     _consultation_transition(consultation, ConsultationStatus.COMPLETED)
     _consultation_finish(consultation)
-    appointment = _lock_appointment(consultation.appointment)
     if appointment.status == AppointmentStatus.IN_PROGRESS:
         _transition(appointment, AppointmentStatus.COMPLETED, by=by, note="consultation completed")
     return consultation

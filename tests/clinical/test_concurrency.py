@@ -5,12 +5,14 @@ from datetime import time
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.choices import Role
+from clinical.choices import AppointmentStatus, ConsultationStatus
 from clinical.models import Appointment, TimeSlot
 from core.testing import authenticated_client
 from tests.factories import DoctorProfileFactory, PatientFactory, UserFactory
-from tests.factories.clinical import TimeSlotFactory
+from tests.factories.clinical import ConsultationFactory, TimeSlotFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -67,3 +69,20 @@ def test_concurrent_overlapping_slots_of_one_doctor_have_one_winner():
     codes = sorted(r.status_code for r in responses)
     assert codes == [201] + [400] * (THREADS - 1), codes
     assert TimeSlot.objects.filter(doctor=doctor).count() == 2
+
+
+@pytest.mark.parametrize("route", ["start", "complete"])
+def test_consultation_transitions_lock_the_appointment_first(route):
+    """appointment_complete locks appointment then consultation; the consultation routes must take
+    the same order, or a concurrent pair can deadlock (a 500)."""
+    consultation = ConsultationFactory()
+    if route == "complete":
+        consultation.status = ConsultationStatus.IN_PROGRESS
+        consultation.save()
+        Appointment.objects.filter(pk=consultation.appointment_id).update(status=AppointmentStatus.IN_PROGRESS)
+    client = authenticated_client(consultation.appointment.doctor.user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(f"/api/consultations/{consultation.id}/{route}/")
+    assert response.status_code == 200, response.content
+    locked = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert 'FROM "clinical_appointment"' in locked[0], locked
