@@ -161,17 +161,6 @@ class MappingSerializer(serializers.ModelSerializer):
     def get_doctor_name(self, obj) -> str:
         return _full_name(obj.doctor.user)
 
-    def validate(self, attrs):
-        user = _request_user(self)
-        if user.role == Role.DOCTOR:
-            own = getattr(user, "doctor_profile", None)
-            if own is None or attrs.get("doctor", own) != own:
-                raise serializers.ValidationError({"doctor": ["A doctor may map patients only to themself."]})
-            attrs["doctor"] = own
-        elif "doctor" not in attrs:
-            raise serializers.ValidationError({"doctor": ["This field is required."]})
-        return attrs
-
 
 # --- Time slots -------------------------------------------------------------------------------
 

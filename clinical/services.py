@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from accounts.choices import Role
 from clinical.choices import (
@@ -32,6 +32,23 @@ from clinical.models import (
 from core.errors import Conflict
 
 MAX_BULK_DAYS = 92
+
+
+# --- Who acts ----------------------------------------------------------------------------------
+
+def acting_doctor(*, by, requested):
+    """The doctor a slot or mapping is for: a doctor acts for themself (and may omit `doctor`); an
+    admin must name one."""
+    if by.role == Role.DOCTOR:
+        own = getattr(by, "doctor_profile", None)
+        if own is None:
+            raise ValidationError({"doctor": ["Your account has no doctor profile."]})
+        if requested is not None and requested != own:
+            raise ValidationError({"doctor": ["A doctor may act only for themself."]})
+        return own
+    if requested is None:
+        raise ValidationError({"doctor": ["This field is required."]})
+    return requested
 
 
 # --- Patients ----------------------------------------------------------------------------------
@@ -376,6 +393,8 @@ def document_upload(*, patient, by, file, content_type, extension, **fields):
 
 @transaction.atomic
 def document_archive(*, document, by):
+    if by.role != Role.ADMIN and document.uploaded_by_id != by.pk:
+        raise PermissionDenied("Only the uploader or an admin may delete a document.")
     document = PatientDocument.objects.select_for_update().get(pk=document.pk)
     if not document.is_archived:
         document.is_archived = True
