@@ -1,12 +1,23 @@
-"""Demo data for `make run`: one user per role. Idempotent: existing rows are left as they are."""
+"""Demo data for `make run`: one user per role, and a small hospital around them.
+
+Idempotent: existing rows are left as they are, so running it again changes nothing. No device
+API key is made: an admin issues one with POST /api/devices/{id}/api-keys/ (it is shown once).
+"""
+
+from datetime import time, timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.choices import ApprovalStatus, Role
 from accounts.models import User
-from clinical.models import Department, DoctorProfile, Patient
+from clinical.models import Department, DoctorProfile, Patient, PatientDoctorMapping
+from clinical.services import timeslot_bulk_create
+from devices.choices import DeviceCategory
+from devices.models import Device, Hospital, Room
+from devices.services import device_assign_patient
 
 DEMO_USERS = [
     ("admin", Role.ADMIN, "Ada", "Admin"),
@@ -18,7 +29,7 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Create demo users (one per role) for local development. Safe to run repeatedly."
+    help = "Create demo users (one per role) and a small hospital for local development. Idempotent."
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Allow running with DEBUG off.")
@@ -27,11 +38,18 @@ class Command(BaseCommand):
     def handle(self, *args, force=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError("Refusing to create demo users with DEBUG off (use --force).")
-        password = settings.DEMO_PASSWORD
         department, _ = Department.objects.get_or_create(
             name="Cardiology", defaults={"description": "Heart and circulation."}
         )
-        rows = []
+        users = self.users(department)
+        self.hospital(users)
+        self.stdout.write("Demo users (username / role / state):")
+        for username, (user, created) in users.items():
+            self.stdout.write(f"  {username:<10} {user.role:<9} {'created' if created else 'exists'}")
+        self.stdout.write(f"  password of new demo users: {settings.DEMO_PASSWORD} (DEMO_PASSWORD)")
+
+    def users(self, department):
+        users = {}
         for username, role, first, last in DEMO_USERS:
             user, created = User.objects.get_or_create(
                 username=username,
@@ -43,20 +61,46 @@ class Command(BaseCommand):
                 },
             )
             if created:
-                user.set_password(password)
+                user.set_password(settings.DEMO_PASSWORD)
                 user.save(update_fields=["password"])
-            if role == Role.DOCTOR:
-                DoctorProfile.objects.get_or_create(
-                    user=user, defaults={"medical_license_number": "LIC-DEMO-0001",
-                                         "specialization": "Cardiology", "department": department},
-                )
-            if role == Role.PATIENT:
-                Patient.objects.get_or_create(
-                    user=user, defaults={"first_name": first, "last_name": last, "email": user.email,
-                                         "department": department},
-                )
-            rows.append((username, role, "created" if created else "exists"))
-        self.stdout.write("Demo users (password for new ones: the DEMO_PASSWORD setting):")
-        for username, role, state in rows:
-            self.stdout.write(f"  {username:<10} {role:<9} {state}")
-        self.stdout.write(f"  password: {password}")
+            users[username] = (user, created)
+        doctor, patient = users["doctor"][0], users["patient"][0]
+        DoctorProfile.objects.get_or_create(
+            user=doctor, defaults={"medical_license_number": "LIC-DEMO-0001", "specialization": "Cardiology",
+                                   "department": department},
+        )
+        Patient.objects.get_or_create(
+            user=patient, defaults={"first_name": patient.first_name, "last_name": patient.last_name,
+                                    "email": patient.email, "department": department},
+        )
+        return users
+
+    def hospital(self, users):
+        admin, doctor, nurse, engineer, patient_user = (users[name][0] for name, *_ in DEMO_USERS)
+        hospital, _ = Hospital.objects.get_or_create(name="MediTrack General", defaults={"address": "1 Main St"})
+        ward, _ = Room.objects.get_or_create(hospital=hospital, number="101", defaults={"name": "Ward A", "floor": 1})
+        Room.objects.get_or_create(hospital=hospital, number="B01", defaults={"name": "Workshop", "floor": -1})
+        pump, _ = Device.objects.get_or_create(
+            asset_number="EQ-0001",
+            defaults={"name": "Infusion pump", "model": "IP-200", "manufacturer": "Acme Medical",
+                      "serial_number": "SN-EQ-0001", "hospital": hospital, "room": ward,
+                      "assigned_engineer": engineer},
+        )
+        pump.assigned_nurses.add(nurse)
+        monitor, _ = Device.objects.get_or_create(
+            asset_number="MON-0001",
+            defaults={"name": "Bedside monitor", "model": "BM-9", "manufacturer": "Acme Medical",
+                      "serial_number": "SN-MON-0001", "category": DeviceCategory.MONITOR, "hospital": hospital,
+                      "room": ward, "assigned_engineer": engineer},
+        )
+        monitor.assigned_nurses.add(nurse)
+        patient = patient_user.patient_record
+        PatientDoctorMapping.objects.get_or_create(patient=patient, doctor=doctor.doctor_profile,
+                                                   defaults={"created_by": admin})
+        if monitor.patient_id is None and not Device.objects.filter(patient=patient).exists():
+            device_assign_patient(device=monitor, patient=patient, by=admin)
+        today = timezone.localdate()
+        # Overlapping slots are skipped, so this adds only the days not yet planned.
+        timeslot_bulk_create(doctor=doctor.doctor_profile, date_from=today + timedelta(days=1),
+                             date_to=today + timedelta(days=14), weekdays={1, 2, 3, 4, 5},
+                             start_time=time(9, 0), end_time=time(12, 0), slot_minutes=30)
