@@ -1,10 +1,12 @@
+from types import SimpleNamespace
+
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.filters import OrderingFilter
+from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 
 from accounts.choices import Role
@@ -63,6 +65,8 @@ CLINICAL = {Role.ADMIN, Role.DOCTOR, Role.NURSE, Role.PATIENT}  # everyone but e
 CONSULTATION_READERS = {Role.ADMIN, Role.DOCTOR, Role.PATIENT}
 
 WRITE_ACTIONS = ("update", "partial_update", "destroy")
+CONSULTATION_SEARCH = ["chief_complaint", "diagnosis", "summary"]
+CONSULTATION_ORDERING = ["created_at", "follow_up_date", "id"]
 
 
 def _role(request):
@@ -70,7 +74,14 @@ def _role(request):
     return getattr(request.user, "role", None)
 
 
-def _paginated(view, queryset, serializer_class):
+def _paginated(view, queryset, serializer_class, *, ordering_fields=(), search_fields=()):
+    """A nested list (an action's own rows): `?search=` and `?ordering=` over the given fields, as on
+    every list, without the viewset's own filterset, which describes other rows."""
+    rules = SimpleNamespace(ordering_fields=list(ordering_fields), search_fields=list(search_fields))
+    if search_fields:
+        queryset = SearchFilter().filter_queryset(view.request, queryset, rules)
+    if ordering_fields:
+        queryset = OrderingFilter().filter_queryset(view.request, queryset, rules)
     page = view.paginate_queryset(queryset)
     return view.get_paginated_response(serializer_class(page, many=True, context=view.get_serializer_context()).data)
 
@@ -181,7 +192,8 @@ class PatientViewSet(viewsets.ModelViewSet):
         patient = self.get_object()
         doctors = DoctorProfile.objects.filter(patient_mappings__patient=patient).select_related(
             "user", "department").order_by("id")
-        return _paginated(self, doctors, DoctorProfileSerializer)
+        return _paginated(self, doctors, DoctorProfileSerializer, ordering_fields=["id", "specialization"],
+                          search_fields=["user__first_name", "user__last_name", "specialization"])
 
     @extend_schema(summary="The patient's consultation history (those the caller may see)",
                    responses=ConsultationSerializer(many=True))
@@ -190,7 +202,8 @@ class PatientViewSet(viewsets.ModelViewSet):
         patient = self.get_object()
         history = Consultation.objects.visible_to(request.user).filter(appointment__patient=patient).select_related(
             "appointment")
-        return _paginated(self, history, ConsultationSerializer)
+        return _paginated(self, history, ConsultationSerializer, ordering_fields=CONSULTATION_ORDERING,
+                          search_fields=CONSULTATION_SEARCH)
 
     # Documents: medical record files, streamed only through these scoped routes.
 
@@ -206,7 +219,9 @@ class PatientViewSet(viewsets.ModelViewSet):
     @extend_schema(summary="A patient's documents", responses=PatientDocumentSerializer(many=True))
     @action(detail=True, methods=["get"])
     def documents(self, request, pk=None):
-        return _paginated(self, self._documents(), PatientDocumentSerializer)
+        return _paginated(self, self._documents(), PatientDocumentSerializer,
+                          ordering_fields=["uploaded_at", "title", "kind", "size", "id"],
+                          search_fields=["title", "original_name"])
 
     @extend_schema(summary="Upload a document (PDF, PNG, JPEG by content; 20 MB max)",
                    request={"multipart/form-data": PatientDocumentSerializer},
@@ -439,7 +454,8 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
         entries = self.get_object().history.select_related("changed_by").order_by("changed_at", "id")
-        return _paginated(self, entries, AppointmentHistorySerializer)
+        return _paginated(self, entries, AppointmentHistorySerializer, ordering_fields=["changed_at", "id"],
+                          search_fields=["note"])
 
     @extend_schema(summary="Today's appointments (UTC date of the slot)")
     @action(detail=False, methods=["get"])
@@ -489,8 +505,8 @@ class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         "prescriptions": CLINICAL, "notes": CLINICAL,
     }
     filterset_class = ConsultationFilter
-    search_fields = ["chief_complaint", "diagnosis", "summary"]
-    ordering_fields = ["created_at", "follow_up_date", "id"]
+    search_fields = CONSULTATION_SEARCH
+    ordering_fields = CONSULTATION_ORDERING
 
     def get_queryset(self):
         return Consultation.objects.visible_to(self.request.user).select_related("appointment")
@@ -554,7 +570,7 @@ class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     @action(detail=True, methods=["get"], url_path="vital-signs")
     def vital_signs(self, request, pk=None):
         rows = self.get_object().vital_signs.order_by("recorded_at", "id")
-        return _paginated(self, rows, VitalSignsSerializer)
+        return _paginated(self, rows, VitalSignsSerializer, ordering_fields=["recorded_at", "id"])
 
     @extend_schema(summary="Record vital signs (409 once the consultation is completed)",
                    responses={201: VitalSignsSerializer})
@@ -565,7 +581,9 @@ class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     @extend_schema(summary="Prescriptions of the consultation", responses=PrescriptionSerializer(many=True))
     @action(detail=True, methods=["get"])
     def prescriptions(self, request, pk=None):
-        return _paginated(self, self.get_object().prescriptions.order_by("created_at", "id"), PrescriptionSerializer)
+        rows = self.get_object().prescriptions.order_by("created_at", "id")
+        return _paginated(self, rows, PrescriptionSerializer, ordering_fields=["created_at", "medication", "id"],
+                          search_fields=["medication", "instructions"])
 
     @extend_schema(summary="Prescribe (409 once the consultation is completed)",
                    responses={201: PrescriptionSerializer})
@@ -577,7 +595,8 @@ class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     @action(detail=True, methods=["get"])
     def notes(self, request, pk=None):
         rows = self.get_object().notes.select_related("author").order_by("created_at", "id")
-        return _paginated(self, rows, ConsultationNoteSerializer)
+        return _paginated(self, rows, ConsultationNoteSerializer, ordering_fields=["created_at", "note_type", "id"],
+                          search_fields=["content"])
 
     @extend_schema(summary="Add a note (409 once the consultation is completed)",
                    responses={201: ConsultationNoteSerializer})

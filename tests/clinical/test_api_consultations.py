@@ -287,3 +287,19 @@ def test_engineer_never_reads_consultation_records(engineer_client, own_consulta
     patient = own_consultation.appointment.patient
     assert_error(engineer_client.get(f"/api/consultations/{own_consultation.id}/pdf/"), 403)
     assert_error(engineer_client.get(f"/api/patients/{patient.id}/consultations/"), 403)
+
+
+def test_nested_lists_honour_ordering_and_search(doctor_client, own_consultation):
+    base = f"/api/consultations/{own_consultation.id}"
+    first = PrescriptionFactory(consultation=own_consultation, medication="Zinc")
+    second = PrescriptionFactory(consultation=own_consultation, medication="Aspirin")
+    ids = lambda url: [row["id"] for row in doctor_client.get(url).json()["results"]]  # noqa: E731
+    assert ids(f"{base}/prescriptions/") == [first.id, second.id]
+    assert ids(f"{base}/prescriptions/?ordering=medication") == [second.id, first.id]
+    assert ids(f"{base}/prescriptions/?ordering=-id") == [second.id, first.id]
+    assert ids(f"{base}/prescriptions/?search=zin") == [first.id]
+    note = ConsultationNoteFactory(consultation=own_consultation, content="Needs rest")
+    ConsultationNoteFactory(consultation=own_consultation, content="Stable")
+    assert ids(f"{base}/notes/?search=rest") == [note.id]
+    patient = own_consultation.appointment.patient
+    assert ids(f"/api/patients/{patient.id}/consultations/?search=nothing-like-this") == []
