@@ -86,6 +86,17 @@ def _paginated(view, queryset, serializer_class, *, ordering_fields=(), search_f
     return view.get_paginated_response(serializer_class(page, many=True, context=view.get_serializer_context()).data)
 
 
+class DetailUnfiltered:
+    """Filters, search and ordering describe the rows of a list. DRF also runs them in get_object(),
+    so `/consultations/1/prescriptions/?search=zinc` would look consultation 1 up *searched for
+    "zinc"* and answer 404; a detail route (and its nested lists) finds its object unfiltered."""
+
+    def filter_queryset(self, queryset):
+        if self.detail:
+            return queryset
+        return super().filter_queryset(queryset)
+
+
 # --- Departments and doctors --------------------------------------------------------------------
 
 @extend_schema_view(
@@ -97,7 +108,7 @@ def _paginated(view, queryset, serializer_class, *, ordering_fields=(), search_f
     destroy=extend_schema(summary="Delete a department (its staff, doctors and patients keep no department)"),
 )
 @extend_schema(tags=["departments"])
-class DepartmentViewSet(viewsets.ModelViewSet):
+class DepartmentViewSet(DetailUnfiltered, viewsets.ModelViewSet):
     role_rules = {"list": AUTHENTICATED, "retrieve": AUTHENTICATED,
                   **{name: ADMIN for name in ("create", "update", "partial_update", "destroy")}}
     queryset = Department.objects.all()
@@ -116,7 +127,7 @@ class DepartmentViewSet(viewsets.ModelViewSet):
     destroy=extend_schema(summary="Delete a doctor profile (409 while slots or appointments refer to it)"),
 )
 @extend_schema(tags=["doctors"])
-class DoctorProfileViewSet(viewsets.ModelViewSet):
+class DoctorProfileViewSet(DetailUnfiltered, viewsets.ModelViewSet):
     role_rules = {"list": AUTHENTICATED, "retrieve": AUTHENTICATED, "create": ADMIN, "update": ADMIN,
                   "partial_update": ADMIN_DOCTOR, "destroy": ADMIN}
     filterset_class = DoctorProfileFilter
@@ -152,7 +163,7 @@ DOCUMENT_PATH = r"documents/(?P<doc_id>[0-9]+)"
     destroy=extend_schema(summary="Archive a patient record (never erased)"),
 )
 @extend_schema(tags=["patients"])
-class PatientViewSet(viewsets.ModelViewSet):
+class PatientViewSet(DetailUnfiltered, viewsets.ModelViewSet):
     role_rules = {
         "list": CLINICAL, "retrieve": CLINICAL, "create": {Role.ADMIN, Role.DOCTOR, Role.NURSE},
         "update": CLINICAL, "partial_update": CLINICAL, "destroy": ADMIN,
@@ -264,7 +275,7 @@ class PatientViewSet(viewsets.ModelViewSet):
     destroy=extend_schema(summary="Delete a mapping"),
 )
 @extend_schema(tags=["mappings"])
-class MappingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+class MappingViewSet(DetailUnfiltered, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                      mixins.DestroyModelMixin, viewsets.GenericViewSet):
     role_rules = {"list": CONSULTATION_READERS, "retrieve": CONSULTATION_READERS, "create": ADMIN_DOCTOR,
                   "destroy": ADMIN}
@@ -296,7 +307,7 @@ BULK_SCHEMA = extend_schema(summary="Create a run of slots; overlapping ones are
     destroy=extend_schema(summary="Delete a slot (not while a live appointment holds it)"),
 )
 @extend_schema(tags=["time-slots"])
-class TimeSlotViewSet(viewsets.ModelViewSet):
+class TimeSlotViewSet(DetailUnfiltered, viewsets.ModelViewSet):
     role_rules = {"list": AUTHENTICATED, "retrieve": AUTHENTICATED,
                   **{name: ADMIN_DOCTOR for name in ("create", "update", "partial_update", "destroy", "bulk",
                                                      "create_bulk_slots")}}
@@ -378,7 +389,7 @@ def _appointment_action(summary, request=None):
                          responses={201: AppointmentSerializer}),
 )
 @extend_schema(tags=["appointments"])
-class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+class AppointmentViewSet(DetailUnfiltered, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                          viewsets.GenericViewSet):
     role_rules = {
         **{name: CLINICAL for name in ("list", "retrieve", "create", "history", "today", "upcoming", "statistics")},
@@ -493,7 +504,7 @@ def _consultation_action(summary):
     partial_update=extend_schema(summary="Partly update a consultation (409 once completed)"),
 )
 @extend_schema(tags=["consultations"])
-class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+class ConsultationViewSet(DetailUnfiltered, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                           mixins.UpdateModelMixin, viewsets.GenericViewSet):
     role_rules = {
         # The contract lists who reads /consultations/; the pdf and the nested lists are "scoped": a

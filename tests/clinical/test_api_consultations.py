@@ -303,3 +303,5 @@ def test_nested_lists_honour_ordering_and_search(doctor_client, own_consultation
     assert ids(f"{base}/notes/?search=rest") == [note.id]
     patient = own_consultation.appointment.patient
     assert ids(f"/api/patients/{patient.id}/consultations/?search=nothing-like-this") == []
+    # A list's filters never hide the object of a detail route.
+    assert doctor_client.get(f"{base}/?status=completed&search=nothing").status_code == 200
