@@ -32,6 +32,7 @@ from clinical.models import (
 from core.errors import Conflict
 
 MAX_BULK_DAYS = 92
+_CLOCK_DAY = datetime(2000, 1, 1).date()  # any day: only its clock is used
 
 
 # --- Who acts ----------------------------------------------------------------------------------
@@ -142,6 +143,18 @@ def timeslot_delete(*, slot, by):
     slot.delete()
 
 
+def _day_slot_times(start_time, end_time, slot_minutes):
+    """[(start, end)] of back-to-back slots within one day. Clock arithmetic on a fixed day, so the
+    real dates (up to 9999-12-31) never take part in it."""
+    length = timedelta(minutes=slot_minutes)
+    begin, stop = datetime.combine(_CLOCK_DAY, start_time), datetime.combine(_CLOCK_DAY, end_time)
+    times = []
+    while begin + length <= stop:
+        times.append((begin.time(), (begin + length).time()))
+        begin += length
+    return times
+
+
 @transaction.atomic
 def timeslot_bulk_create(*, doctor, date_from, date_to, weekdays, start_time, end_time, slot_minutes):
     """A run of back-to-back slots of `slot_minutes` in [start_time, end_time) on the chosen ISO
@@ -150,25 +163,23 @@ def timeslot_bulk_create(*, doctor, date_from, date_to, weekdays, start_time, en
         raise ValidationError({"date_to": ["date_to must not be before date_from."]})
     if (date_to - date_from).days + 1 > MAX_BULK_DAYS:
         raise ValidationError({"date_to": [f"A run may cover at most {MAX_BULK_DAYS} days."]})
-    length = timedelta(minutes=slot_minutes)
-    if datetime.combine(date_from, start_time) + length > datetime.combine(date_from, end_time):
+    times = _day_slot_times(start_time, end_time, slot_minutes)
+    if not times:
         raise ValidationError({"slot_minutes": ["No slot of this length fits between start_time and end_time."]})
     _lock_doctor(doctor)
     created, skipped = [], []
     # Count days rather than step past date_to: the day after 9999-12-31 does not exist.
     for offset in range((date_to - date_from).days + 1):
         day = date_from + timedelta(days=offset)
-        if day.isoweekday() in weekdays:
-            begin = datetime.combine(day, start_time)
-            stop = datetime.combine(day, end_time)
-            while begin + length <= stop:
-                slot = TimeSlot(doctor=doctor, date=day, start_time=begin.time(), end_time=(begin + length).time())
-                try:
-                    created.append(_save_slot(slot))
-                except ValidationError:
-                    skipped.append({"date": day, "start_time": slot.start_time, "end_time": slot.end_time,
-                                    "reason": "overlaps an existing slot"})
-                begin += length
+        if day.isoweekday() not in weekdays:
+            continue
+        for begin, end in times:
+            slot = TimeSlot(doctor=doctor, date=day, start_time=begin, end_time=end)
+            try:
+                created.append(_save_slot(slot))
+            except ValidationError:
+                skipped.append({"date": day, "start_time": begin, "end_time": end,
+                                "reason": "overlaps an existing slot"})
     return created, skipped
 
 
