@@ -57,6 +57,7 @@ from clinical.serializers import (
     VitalSignsSerializer,
 )
 from core.permissions import AUTHENTICATED
+from core.viewsets import UnfilteredDetailMixin
 
 ADMIN = {Role.ADMIN}
 DOCTOR = {Role.DOCTOR}
@@ -86,17 +87,6 @@ def _paginated(view, queryset, serializer_class, *, ordering_fields=(), search_f
     return view.get_paginated_response(serializer_class(page, many=True, context=view.get_serializer_context()).data)
 
 
-class DetailUnfiltered:
-    """Filters, search and ordering describe the rows of a list. DRF also runs them in get_object(),
-    so `/consultations/1/prescriptions/?search=zinc` would look consultation 1 up *searched for
-    "zinc"* and answer 404; a detail route (and its nested lists) finds its object unfiltered."""
-
-    def filter_queryset(self, queryset):
-        if self.detail:
-            return queryset
-        return super().filter_queryset(queryset)
-
-
 # --- Departments and doctors --------------------------------------------------------------------
 
 @extend_schema_view(
@@ -108,7 +98,7 @@ class DetailUnfiltered:
     destroy=extend_schema(summary="Delete a department (its staff, doctors and patients keep no department)"),
 )
 @extend_schema(tags=["departments"])
-class DepartmentViewSet(DetailUnfiltered, viewsets.ModelViewSet):
+class DepartmentViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
     role_rules = {"list": AUTHENTICATED, "retrieve": AUTHENTICATED,
                   **{name: ADMIN for name in ("create", "update", "partial_update", "destroy")}}
     queryset = Department.objects.all()
@@ -127,7 +117,7 @@ class DepartmentViewSet(DetailUnfiltered, viewsets.ModelViewSet):
     destroy=extend_schema(summary="Delete a doctor profile (409 while slots or appointments refer to it)"),
 )
 @extend_schema(tags=["doctors"])
-class DoctorProfileViewSet(DetailUnfiltered, viewsets.ModelViewSet):
+class DoctorProfileViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
     role_rules = {"list": AUTHENTICATED, "retrieve": AUTHENTICATED, "create": ADMIN, "update": ADMIN,
                   "partial_update": ADMIN_DOCTOR, "destroy": ADMIN}
     filterset_class = DoctorProfileFilter
@@ -163,7 +153,7 @@ DOCUMENT_PATH = r"documents/(?P<doc_id>[0-9]+)"
     destroy=extend_schema(summary="Archive a patient record (never erased)"),
 )
 @extend_schema(tags=["patients"])
-class PatientViewSet(DetailUnfiltered, viewsets.ModelViewSet):
+class PatientViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
     role_rules = {
         "list": CLINICAL, "retrieve": CLINICAL, "create": {Role.ADMIN, Role.DOCTOR, Role.NURSE},
         "update": CLINICAL, "partial_update": CLINICAL, "destroy": ADMIN,
@@ -275,7 +265,7 @@ class PatientViewSet(DetailUnfiltered, viewsets.ModelViewSet):
     destroy=extend_schema(summary="Delete a mapping"),
 )
 @extend_schema(tags=["mappings"])
-class MappingViewSet(DetailUnfiltered, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+class MappingViewSet(UnfilteredDetailMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                      mixins.DestroyModelMixin, viewsets.GenericViewSet):
     role_rules = {"list": CONSULTATION_READERS, "retrieve": CONSULTATION_READERS, "create": ADMIN_DOCTOR,
                   "destroy": ADMIN}
@@ -307,7 +297,7 @@ BULK_SCHEMA = extend_schema(summary="Create a run of slots; overlapping ones are
     destroy=extend_schema(summary="Delete a slot (not while a live appointment holds it)"),
 )
 @extend_schema(tags=["time-slots"])
-class TimeSlotViewSet(DetailUnfiltered, viewsets.ModelViewSet):
+class TimeSlotViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
     role_rules = {"list": AUTHENTICATED, "retrieve": AUTHENTICATED,
                   **{name: ADMIN_DOCTOR for name in ("create", "update", "partial_update", "destroy", "bulk",
                                                      "create_bulk_slots")}}
@@ -389,8 +379,8 @@ def _appointment_action(summary, request=None):
                          responses={201: AppointmentSerializer}),
 )
 @extend_schema(tags=["appointments"])
-class AppointmentViewSet(DetailUnfiltered, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                         viewsets.GenericViewSet):
+class AppointmentViewSet(UnfilteredDetailMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                         mixins.CreateModelMixin, viewsets.GenericViewSet):
     role_rules = {
         **{name: CLINICAL for name in ("list", "retrieve", "create", "history", "today", "upcoming", "statistics")},
         "confirm": ADMIN_DOCTOR, "cancel": {Role.ADMIN, Role.DOCTOR, Role.PATIENT},
@@ -504,8 +494,8 @@ def _consultation_action(summary):
     partial_update=extend_schema(summary="Partly update a consultation (409 once completed)"),
 )
 @extend_schema(tags=["consultations"])
-class ConsultationViewSet(DetailUnfiltered, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                          mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class ConsultationViewSet(UnfilteredDetailMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                          mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     role_rules = {
         # The contract lists who reads /consultations/; the pdf and the nested lists are "scoped": a
         # department nurse reads them too (visible_to decides which).

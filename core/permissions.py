@@ -25,7 +25,12 @@ class RolePermission(BasePermission):
         if getattr(view, request.method.lower(), None) is None:
             return True  # no handler for this method: let DRF answer 405, not 403
         rules = getattr(view, "role_rules", {})
-        allowed = rules.get(action_name(request, view))
+        action = action_name(request, view)
+        if action in ("metadata", "options"):
+            # OPTIONS describes a route to whoever may use any of its actions (and CORS needs it).
+            allowed = PUBLIC if PUBLIC in rules.values() else AUTHENTICATED
+        else:
+            allowed = rules.get(action)
         if allowed == PUBLIC:
             return True
         user = request.user

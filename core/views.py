@@ -5,6 +5,7 @@ import logging
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
 from redis.exceptions import RedisError
 from rest_framework import serializers
@@ -104,8 +105,19 @@ class HealthView(APIView):
         return Response({**body, **results}, status=503)
 
 
+@csrf_exempt  # an unknown path answers 404 for every method, never Django's CSRF page
 def api_not_found(request, *args, **kwargs):
     return json_error(404, "not_found", f"No API route matches {request.path}.")
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: the API uses bearer tokens, but a session-cookie request can still
+    fail CSRF; under /api/ it answers the error shape."""
+    if request.path.startswith("/api/"):
+        return json_error(403, "csrf_failed", "CSRF verification failed.")
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    return django_csrf_failure(request, reason)
 
 
 def handler404(request, exception=None):

@@ -173,3 +173,17 @@ def test_openapi_schema_validates_without_warnings(tmp_path):
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
     assert (tmp_path / "schema.yml").read_text().startswith("openapi: 3")
+
+
+def test_unknown_api_path_is_json_404_for_writes_even_with_csrf_checks():
+    from rest_framework.test import APIClient
+
+    client = APIClient(enforce_csrf_checks=True)
+    for method in ("post", "put", "patch", "delete"):
+        assert_error(getattr(client, method)("/api/departments", {}, format="json"), 404, "not_found")
+
+
+def test_options_describes_a_route_to_signed_in_users(client_for, api_client):
+    assert client_for(Role.PATIENT).options("/api/users/").status_code == 200
+    assert_error(api_client.options("/api/users/"), 401)
+    assert api_client.options("/api/auth/login/").status_code == 200
