@@ -35,6 +35,8 @@ class RoomSerializer(serializers.ModelSerializer):
     class Meta:
         model = Room
         fields = ["id", "hospital", "hospital_name", "number", "name", "floor"]
+        # The column is a small integer; bounding it here gives the same 400 on SQLite as on PostgreSQL.
+        extra_kwargs = {"floor": {"min_value": -32768, "max_value": 32767}}
         # The database's (hospital, number) constraint decides; the view turns a clash into a 400
         # naming `number` (DRF's own validator would name neither field).
         validators = []

@@ -15,7 +15,9 @@ from devices.choices import (
     DeviceStatus,
     toggled_status,
 )
-from devices.models import Device, InventoryCheck
+from devices.models import Device, InventoryCheck, Room
+
+ROOM_NUMBER_TAKEN = "This hospital already has a room with this number."
 
 _TRANSITIONS_BY_ROLE = {Role.ADMIN: ADMIN_STATUS_TRANSITIONS, Role.ENGINEER: ENGINEER_STATUS_TRANSITIONS}
 
@@ -45,18 +47,29 @@ def _check_transition(device, to_status, by):
         raise Conflict(f"The device is already {device.status}.", code="invalid_transition")
     allowed = _TRANSITIONS_BY_ROLE.get(by.role, {}).get(device.status, set())
     if to_status not in allowed:
-        raise Conflict(f"A {by.role} may not change a {device.status} device to {to_status}.",
+        raise Conflict(f"Your role ({by.role}) may not change a {device.status} device to {to_status}.",
                        code="invalid_transition")
     if to_status == DeviceStatus.DECOMMISSIONED and device.patient_id is not None:
         raise Conflict("The monitor is assigned to a patient: unassign it before decommissioning it.",
                        code="monitor_in_use")
 
 
+def _save(device):
+    """Save a device whose asset number the database keeps unique: a lost race (the serializer's
+    check passed in both requests) is a 400 naming `asset_number`, never a 500."""
+    try:
+        with transaction.atomic():
+            device.save()
+    except IntegrityError as exc:
+        raise ValidationError({"asset_number": ["A device with this asset number already exists."]}) from exc
+
+
 @transaction.atomic
 def device_create(*, by, assigned_nurses=(), **fields):
     _check_placement(hospital=fields["hospital"], room=fields.get("room"))
     _check_people(engineer=fields.get("assigned_engineer"), nurses=assigned_nurses)
-    device = Device.objects.create(**fields)
+    device = Device(**fields)
+    _save(device)
     device.assigned_nurses.set(assigned_nurses)
     return device
 
@@ -74,9 +87,12 @@ def device_update(*, device, by, **changes):
     if new_status is not None and new_status != device.status:
         _check_transition(device, new_status, by)
         device.status = new_status
+    if changes.get("category", device.category) != DeviceCategory.MONITOR and device.patient_id is not None:
+        raise Conflict("The monitor is assigned to a patient: unassign it before changing its category.",
+                       code="monitor_in_use")
     for name, value in changes.items():
         setattr(device, name, value)
-    device.save()
+    _save(device)
     if nurses is not None:
         device.assigned_nurses.set(nurses)
     return device
@@ -156,6 +172,18 @@ def device_delete(*, device, by):
             "decommission it instead (status decommissioned).",
             code="device_in_use",
         ) from exc
+
+
+@transaction.atomic
+def room_update(serializer):
+    """A room moves to another hospital only while no device stands in it: a device's room must
+    belong to the device's hospital. The room row is locked so the check and the write agree."""
+    room = Room.objects.select_for_update().get(pk=serializer.instance.pk)
+    hospital = serializer.validated_data.get("hospital", room.hospital)
+    if hospital.pk != room.hospital_id and room.devices.exists():
+        raise Conflict(f"Room {room.number} holds devices: move them out before moving the room to "
+                       "another hospital.", code="room_in_use")
+    return save_unique(serializer, field="number", message=ROOM_NUMBER_TAKEN)
 
 
 def save_unique(serializer, *, field, message):

@@ -1,6 +1,7 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from accounts.choices import Role
@@ -26,6 +27,16 @@ FACILITY_RULES = {
     "list": AUTHENTICATED, "retrieve": AUTHENTICATED,
     "create": ADMIN, "update": ADMIN, "partial_update": ADMIN, "destroy": ADMIN,
 }
+
+
+class InventoryCheckOrdering(OrderingFilter):
+    """`?ordering=` on a device's inventory checks, which are not the viewset's own rows (devices)."""
+
+    def get_valid_fields(self, queryset, view, context=None):
+        return [(name, name) for name in ("checked_at", "id")]
+
+    def get_default_ordering(self, view):
+        return ["-checked_at", "-id"]
 
 
 @extend_schema_view(
@@ -56,8 +67,8 @@ class HospitalViewSet(viewsets.ModelViewSet):
     list=extend_schema(summary="Rooms (filter: hospital)"),
     retrieve=extend_schema(summary="A room"),
     create=extend_schema(summary="Create a room (admin; number unique within the hospital)"),
-    update=extend_schema(summary="Replace a room (admin)"),
-    partial_update=extend_schema(summary="Update a room (admin)"),
+    update=extend_schema(summary="Replace a room (admin; 409 room_in_use: moving a room that holds devices)"),
+    partial_update=extend_schema(summary="Update a room (admin; 409 room_in_use: moving a room that holds devices)"),
     destroy=extend_schema(summary="Delete a room no device or inventory check refers to (admin; 409 otherwise)"),
 )
 @extend_schema(tags=["facilities"])
@@ -70,10 +81,10 @@ class RoomViewSet(viewsets.ModelViewSet):
     ordering_fields = ["id", "number", "name", "floor"]
 
     def perform_create(self, serializer):
-        services.save_unique(serializer, field="number", message="This hospital already has a room with this number.")
+        services.save_unique(serializer, field="number", message=services.ROOM_NUMBER_TAKEN)
 
     def perform_update(self, serializer):
-        services.save_unique(serializer, field="number", message="This hospital already has a room with this number.")
+        services.room_update(serializer)
 
 
 @extend_schema_view(
@@ -160,12 +171,14 @@ class DeviceViewSet(viewsets.ModelViewSet):
         return self._device_response(device)
 
     @extend_schema(summary="The device's inventory checks, newest first", filters=False,
+                   parameters=[OpenApiParameter("ordering", str, description="checked_at or id, - for descending "
+                                                "(default -checked_at)")],
                    responses=InventoryCheckSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="inventory-checks")
     def inventory_checks(self, request, pk=None):
         device = self.get_object()
-        checks = device.inventory_checks.select_related("checked_by", "from_room", "to_room").order_by(
-            "-checked_at", "-id")
+        checks = device.inventory_checks.select_related("checked_by", "from_room", "to_room")
+        checks = InventoryCheckOrdering().filter_queryset(request, checks, self)
         page = self.paginate_queryset(checks)
         return self.get_paginated_response(InventoryCheckSerializer(page, many=True).data)
 

@@ -1,5 +1,6 @@
 import django_filters
 
+from devices.filters import IdFilter
 from spareparts.choices import SparePartStatus
 from spareparts.models import SparePartRequest
 
@@ -7,8 +8,8 @@ from spareparts.models import SparePartRequest
 class SparePartRequestFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=SparePartStatus.choices)
     # Plain ids, not ModelChoiceFilter: no 400-vs-200 oracle on rows outside the caller's scope.
-    device = django_filters.NumberFilter(field_name="device_id")
-    work_order = django_filters.NumberFilter(field_name="work_order_id")
+    device = IdFilter(field_name="device_id")
+    work_order = IdFilter(field_name="work_order_id")
 
     class Meta:
         model = SparePartRequest

@@ -5,6 +5,8 @@ from devices.serializers import RoleRestrictedFieldsMixin, display_name
 from spareparts.models import SparePartRequest
 from workorders.models import WorkOrder
 
+MAX_QUANTITY = 2**31 - 1
+
 
 class SparePartRequestSerializer(serializers.ModelSerializer):
     device_name = serializers.CharField(source="device.name", read_only=True)
@@ -37,7 +39,8 @@ class SparePartRequestWriteSerializer(RoleRestrictedFieldsMixin, serializers.Mod
     device = serializers.PrimaryKeyRelatedField(queryset=Device.objects.none())
     work_order = serializers.PrimaryKeyRelatedField(queryset=WorkOrder.objects.none(), required=False,
                                                     allow_null=True)
-    quantity = serializers.IntegerField(min_value=1)
+    # The upper bound is the column's (a 32-bit integer): a bigger number is a 400, not a database error.
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
 
     class Meta:
         model = SparePartRequest

@@ -1,8 +1,30 @@
 import django_filters
+from django import forms
 from django.utils import timezone
 
+from devices.filters import IdFilter
 from workorders.choices import Priority, WorkOrderStatus, WorkType
 from workorders.models import WorkOrder
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (also 1/0), and a 400 for anything else: a plain BooleanFilter reads "yes" or
+    "maybe" as "no filter", so a typo would silently list every work order."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is None and value not in self.empty_values:
+            raise forms.ValidationError("Use true or false.", code="invalid")
+        return result
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        # The default select widget maps unknown strings to None before the field sees them.
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
 
 
 class WorkOrderFilter(django_filters.FilterSet):
@@ -10,10 +32,10 @@ class WorkOrderFilter(django_filters.FilterSet):
     work_type = django_filters.ChoiceFilter(choices=WorkType.choices)
     priority = django_filters.ChoiceFilter(choices=Priority.choices)
     # Plain ids, not ModelChoiceFilter: no 400-vs-200 oracle on rows outside the caller's scope.
-    device = django_filters.NumberFilter(field_name="device_id")
-    assigned_to = django_filters.NumberFilter(field_name="assigned_to_id")
-    overdue = django_filters.BooleanFilter(method="filter_overdue",
-                                           help_text="true: past the due date and not closed; false: the rest.")
+    device = IdFilter(field_name="device_id")
+    assigned_to = IdFilter(field_name="assigned_to_id")
+    overdue = StrictBooleanFilter(method="filter_overdue",
+                                  help_text="true: past the due date and not closed; false: the rest.")
     reported_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte",
                                               help_text="Reported on or after this date (YYYY-MM-DD).")
     reported_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte",

@@ -128,9 +128,14 @@ def workorder_update_description(*, work_order, by, description=None):
 
 
 def workorder_delete(*, work_order, by):
+    """Delete a work order without spare-part requests; its photo file goes once the delete is committed
+    (Django never deletes files with their rows, and a rolled-back delete must keep the photo)."""
+    photo = work_order.photo
     try:
         with transaction.atomic():
             work_order.delete()
+            if photo:
+                transaction.on_commit(lambda: photo.storage.delete(photo.name))
     except ProtectedError as exc:
         raise Conflict("The work order has spare-part requests and cannot be deleted.",
                        code="work_order_in_use") from exc

@@ -399,3 +399,49 @@ def test_device_with_readings_cannot_be_deleted(world):
     Reading.objects.create(device=monitor, patient=world.patient, bpm=72, recorded_at=timezone.now())
     assert_error(world.clients[Role.ADMIN].delete(f"/api/devices/{monitor.id}/"), 409, "device_in_use")
     assert Device.objects.filter(pk=monitor.pk).exists()
+
+
+def test_inventory_checks_follow_ordering(world):
+    now = timezone.now()
+    new = InventoryCheckFactory(device=world.device, checked_at=now)
+    old = InventoryCheckFactory(device=world.device, checked_at=now - datetime.timedelta(days=30))  # higher id
+    url = f"/api/devices/{world.device.id}/inventory-checks/"
+    client = world.clients[Role.ENGINEER]
+    assert [c["id"] for c in client.get(url).json()["results"]] == [new.id, old.id]
+    assert [c["id"] for c in client.get(f"{url}?ordering=checked_at").json()["results"]] == [old.id, new.id]
+    assert [c["id"] for c in client.get(f"{url}?ordering=-id").json()["results"]] == [old.id, new.id]
+
+
+# --- odd query parameters --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/api/devices/", "/api/devices/assigned/"])
+@pytest.mark.parametrize("param", ["hospital", "room", "assigned_engineer", "patient"])
+@pytest.mark.parametrize("value", ["99999999999999999999", "1.5", "abc"])
+def test_id_filters_refuse_what_is_not_an_id_with_400(world, path, param, value):
+    response = world.clients[Role.ENGINEER].get(f"{path}?{param}={value}")
+    assert_error(response, 400, "validation_error", fields=[param])
+
+
+def test_id_filters_take_whole_numbers(world):
+    response = world.clients[Role.ADMIN].get(f"/api/devices/?hospital={world.other.hospital_id}")
+    assert ids(response) == [world.other.id]
+
+
+# --- category of an assigned monitor ---------------------------------------------------------------
+
+def test_an_assigned_monitor_cannot_become_equipment(world):
+    response = world.clients[Role.ADMIN].patch(f"/api/devices/{world.monitor.id}/", {"category": "equipment",
+                                                                                     "name": "Renamed"},
+                                               format="json")
+    assert_error(response, 409, "monitor_in_use")
+    world.monitor.refresh_from_db()
+    assert (world.monitor.category, world.monitor.name, world.monitor.patient_id) == (
+        "monitor", "Bedside monitor", world.patient.id)
+
+
+def test_a_free_monitor_can_become_equipment(world):
+    free = DeviceFactory(monitor=True)
+    response = world.clients[Role.ADMIN].patch(f"/api/devices/{free.id}/", {"category": "equipment"}, format="json")
+    assert response.status_code == 200, response.content
+    free.refresh_from_db()
+    assert free.category == "equipment"

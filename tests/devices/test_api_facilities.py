@@ -93,3 +93,43 @@ def test_room_with_devices_cannot_be_deleted(admin_client):
     device = DeviceFactory()
     assert_error(admin_client.delete(f"/api/rooms/{device.room_id}/"), 409)
     assert Room.objects.filter(pk=device.room_id).exists()
+
+
+def test_a_room_holding_devices_cannot_move_to_another_hospital(admin_client):
+    device = DeviceFactory()
+    elsewhere = HospitalFactory()
+    response = admin_client.patch(f"/api/rooms/{device.room_id}/", {"hospital": elsewhere.id, "name": "Moved"},
+                                  format="json")
+    assert_error(response, 409, "room_in_use")
+    room = Room.objects.get(pk=device.room_id)
+    assert (room.hospital_id, room.name) == (device.hospital_id, "Ward")
+
+
+def test_an_empty_room_moves_to_another_hospital(admin_client):
+    room, elsewhere = RoomFactory(), HospitalFactory()
+    response = admin_client.patch(f"/api/rooms/{room.id}/", {"hospital": elsewhere.id}, format="json")
+    assert response.status_code == 200, response.content
+    room.refresh_from_db()
+    assert room.hospital == elsewhere
+
+
+def test_a_room_keeps_its_number_unique_when_it_moves(admin_client):
+    room, taken = RoomFactory(number="7"), RoomFactory(number="7")
+    response = admin_client.patch(f"/api/rooms/{room.id}/", {"hospital": taken.hospital_id}, format="json")
+    assert_error(response, 400, fields=["number"])
+    room.refresh_from_db()
+    assert room.hospital_id != taken.hospital_id
+
+
+@pytest.mark.parametrize("floor", [40000, -40000, "second"])
+def test_a_floor_out_of_range_is_400_and_nothing_is_stored(admin_client, floor):
+    hospital = HospitalFactory()
+    response = admin_client.post("/api/rooms/", {"hospital": hospital.id, "number": "9", "floor": floor},
+                                 format="json")
+    assert_error(response, 400, fields=["floor"])
+    assert not Room.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "1.5", "x"])
+def test_rooms_hospital_filter_refuses_what_is_not_an_id(admin_client, value):
+    assert_error(admin_client.get(f"/api/rooms/?hospital={value}"), 400, fields=["hospital"])

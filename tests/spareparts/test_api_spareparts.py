@@ -197,3 +197,20 @@ def test_spare_part_list_costs_the_same_queries_for_5_or_50(shop, django_assert_
 def test_quantity_below_one_is_refused_by_the_database(shop):
     with pytest.raises(IntegrityError):
         SparePartRequestFactory(quantity=0)
+
+
+@pytest.mark.parametrize("quantity", [2**31, 99999999999999999999])
+def test_a_quantity_beyond_the_column_is_400_and_nothing_is_stored(shop, quantity):
+    body = {"part_name": "Fuse", "quantity": quantity, "device": shop.device.id}
+    assert_error(shop.clients[Role.ENGINEER].post("/api/spareparts/", body, format="json"), 400,
+                 fields=["quantity"])
+    assert SparePartRequest.objects.count() == 2
+
+
+@pytest.mark.parametrize("query, field", [
+    ("device=99999999999999999999", "device"),
+    ("work_order=1.5", "work_order"),
+    ("work_order=abc", "work_order"),
+])
+def test_spare_part_filters_refuse_odd_values_with_400(shop, query, field):
+    assert_error(shop.clients[Role.ADMIN].get(f"/api/spareparts/?{query}"), 400, fields=[field])

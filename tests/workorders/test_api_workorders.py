@@ -371,3 +371,36 @@ def test_work_order_pdf_includes_the_photo(team):
     reader = PdfReader(io.BytesIO(pdf.content))
     assert sum(len(page.images) for page in reader.pages) == 1
     assert response.json()["work_number"] in pdf_text(pdf)
+
+
+@pytest.mark.parametrize("query, field", [
+    ("overdue=maybe", "overdue"),
+    ("overdue=yes", "overdue"),
+    ("device=99999999999999999999", "device"),
+    ("device=1.5", "device"),
+    ("assigned_to=99999999999999999999", "assigned_to"),
+    ("assigned_to=me", "assigned_to"),
+])
+def test_work_order_filters_refuse_odd_values_with_400(team, query, field):
+    assert_error(team.clients[Role.ENGINEER].get(f"/api/workorders/?{query}"), 400, fields=[field])
+
+
+def test_deleting_a_work_order_deletes_its_photo_file(team, django_capture_on_commit_callbacks):
+    response = post_with_photo(team.clients[Role.NURSE], team.device,
+                               SimpleUploadedFile("casing.png", png_bytes(), content_type="image/png"))
+    order = WorkOrder.objects.get(pk=response.json()["id"])
+    storage, name = order.photo.storage, order.photo.name
+    assert storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert team.clients[Role.ADMIN].delete(f"/api/workorders/{order.id}/").status_code == 204
+    assert not storage.exists(name)
+
+
+def test_a_refused_delete_keeps_the_photo_file(team, django_capture_on_commit_callbacks):
+    response = post_with_photo(team.clients[Role.NURSE], team.device,
+                               SimpleUploadedFile("casing.png", png_bytes(), content_type="image/png"))
+    order = WorkOrder.objects.get(pk=response.json()["id"])
+    SparePartRequestFactory(device=team.device, work_order=order)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert_error(team.clients[Role.ADMIN].delete(f"/api/workorders/{order.id}/"), 409, "work_order_in_use")
+    assert order.photo.storage.exists(order.photo.name)
