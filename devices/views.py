@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from accounts.choices import Role
 from core.permissions import AUTHENTICATED
+from core.viewsets import UnfilteredDetailMixin
 from devices import services
 from devices.filters import DeviceFilter, RoomFilter
 from devices.models import Device, Hospital, Room
@@ -48,7 +49,7 @@ class InventoryCheckOrdering(OrderingFilter):
     destroy=extend_schema(summary="Delete a hospital or clinic without devices (admin; 409 otherwise)"),
 )
 @extend_schema(tags=["facilities"])
-class HospitalViewSet(viewsets.ModelViewSet):
+class HospitalViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
     role_rules = FACILITY_RULES
     queryset = Hospital.objects.order_by("name")
     serializer_class = HospitalSerializer
@@ -72,7 +73,7 @@ class HospitalViewSet(viewsets.ModelViewSet):
     destroy=extend_schema(summary="Delete a room no device or inventory check refers to (admin; 409 otherwise)"),
 )
 @extend_schema(tags=["facilities"])
-class RoomViewSet(viewsets.ModelViewSet):
+class RoomViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
     role_rules = FACILITY_RULES
     queryset = Room.objects.select_related("hospital").order_by("hospital__name", "number")
     serializer_class = RoomSerializer
@@ -100,7 +101,7 @@ class RoomViewSet(viewsets.ModelViewSet):
     destroy=extend_schema(summary="Delete a device with no history (admin; 409 device_in_use: decommission it)"),
 )
 @extend_schema(tags=["devices"])
-class DeviceViewSet(viewsets.ModelViewSet):
+class DeviceViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
     role_rules = {
         "list": DEVICE_READERS, "retrieve": DEVICE_READERS, "inventory_checks": DEVICE_READERS,
         "assigned": {Role.ENGINEER, Role.NURSE},

@@ -1,9 +1,10 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.choices import Role
+from core.viewsets import UnfilteredDetailMixin
 from spareparts import services
 from spareparts.filters import SparePartRequestFilter
 from spareparts.models import SparePartRequest
@@ -25,8 +26,7 @@ ADMIN_OR_ENGINEER = {Role.ADMIN, Role.ENGINEER}
     destroy=extend_schema(summary="Delete a spare-part request (admin)"),
 )
 @extend_schema(tags=["spare parts"])
-class SparePartRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                              mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class SparePartRequestViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
     role_rules = {
         "list": ADMIN_OR_ENGINEER, "retrieve": ADMIN_OR_ENGINEER,
         "create": {Role.ENGINEER},

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 
 from accounts.choices import Role
+from core.viewsets import UnfilteredDetailMixin
 from workorders import services
 from workorders.filters import WorkOrderFilter
 from workorders.models import WorkOrder
@@ -45,7 +46,7 @@ UPDATE_BY_ROLE = {
     destroy=extend_schema(summary="Delete a work order (admin)"),
 )
 @extend_schema(tags=["work orders"])
-class WorkOrderViewSet(viewsets.ModelViewSet):
+class WorkOrderViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
     role_rules = {
         "list": READERS, "retrieve": READERS, "pdf": READERS, "photo": READERS,
         "create": {Role.ENGINEER, Role.NURSE},

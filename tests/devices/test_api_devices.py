@@ -445,3 +445,17 @@ def test_a_free_monitor_can_become_equipment(world):
     assert response.status_code == 200, response.content
     free.refresh_from_db()
     assert free.category == "equipment"
+
+
+def test_detail_routes_ignore_list_filters_search_and_ordering(world):
+    # List parameters describe rows of a list: a detail route finds its object unfiltered.
+    engineer = world.clients[Role.ENGINEER]
+    detail = engineer.get(f"/api/devices/{world.device.id}/?status=decommissioned&search=nothing&hospital=x")
+    assert detail.status_code == 200 and detail.json()["id"] == world.device.id
+    response = engineer.post(f"/api/devices/{world.device.id}/change-status/?status=inactive&search=nothing",
+                             {"status": "maintenance"}, format="json")
+    assert response.status_code == 200, response.content
+    world.device.refresh_from_db()
+    assert world.device.status == "maintenance"
+    checks = engineer.get(f"/api/devices/{world.device.id}/inventory-checks/?search=nothing&status=inactive")
+    assert checks.status_code == 200

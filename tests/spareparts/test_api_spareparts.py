@@ -214,3 +214,12 @@ def test_a_quantity_beyond_the_column_is_400_and_nothing_is_stored(shop, quantit
 ])
 def test_spare_part_filters_refuse_odd_values_with_400(shop, query, field):
     assert_error(shop.clients[Role.ADMIN].get(f"/api/spareparts/?{query}"), 400, fields=[field])
+
+
+def test_detail_routes_ignore_list_filters_and_search(shop):
+    admin = shop.clients[Role.ADMIN]
+    assert admin.get(f"/api/spareparts/{shop.request.id}/?status=approved&search=nothing").status_code == 200
+    response = admin.post(f"/api/spareparts/{shop.request.id}/approve/?status=rejected", {}, format="json")
+    assert response.status_code == 200, response.content
+    shop.request.refresh_from_db()
+    assert shop.request.status == "approved"

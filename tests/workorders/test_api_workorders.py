@@ -404,3 +404,15 @@ def test_a_refused_delete_keeps_the_photo_file(team, django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         assert_error(team.clients[Role.ADMIN].delete(f"/api/workorders/{order.id}/"), 409, "work_order_in_use")
     assert order.photo.storage.exists(order.photo.name)
+
+
+def test_detail_routes_ignore_list_filters_and_search(team):
+    nurse = team.clients[Role.NURSE]
+    detail = nurse.get(f"/api/workorders/{team.order.id}/?status=closed&overdue=true&search=nothing")
+    assert detail.status_code == 200 and detail.json()["id"] == team.order.id
+    assert nurse.get(f"/api/workorders/{team.order.id}/pdf/?search=nothing").status_code == 200
+    response = nurse.patch(f"/api/workorders/{team.order.id}/?status=closed", {"description": "Louder"},
+                           format="json")
+    assert response.status_code == 200, response.content
+    team.order.refresh_from_db()
+    assert team.order.description == "Louder"
