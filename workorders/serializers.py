@@ -17,6 +17,8 @@ class WorkOrderSerializer(serializers.ModelSerializer):
     created_by_name = serializers.SerializerMethodField()
     assigned_to_name = serializers.SerializerMethodField()
     is_overdue = serializers.BooleanField(read_only=True)
+    # The contract names the field `photo`; both it and `photo_url` give the authenticated route.
+    photo = serializers.SerializerMethodField(method_name="get_photo_url")
     photo_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -24,7 +26,7 @@ class WorkOrderSerializer(serializers.ModelSerializer):
         fields = [
             "id", "work_number", "device", "device_name", "device_asset_number", "location", "description",
             "work_type", "priority", "status", "created_by", "created_by_name", "assigned_to", "assigned_to_name",
-            "due_date", "completed_date", "technical_action", "is_overdue", "photo_url", "created_at",
+            "due_date", "completed_date", "technical_action", "is_overdue", "photo", "photo_url", "created_at",
             "updated_at",
         ]
         read_only_fields = fields

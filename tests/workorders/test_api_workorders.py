@@ -172,6 +172,8 @@ def test_photo_upload_is_stored_and_served_only_through_the_authenticated_route(
     assert order.photo.name.endswith(".png") and "casing" not in order.photo.name
     photo_url = response.json()["photo_url"]
     assert photo_url.endswith(f"/api/workorders/{order.id}/photo/")
+    assert response.json()["photo"] == photo_url  # the contract's field name, never a media URL
+    assert team.clients[Role.NURSE].get(f"/api/workorders/{team.order.id}/").json()["photo"] is None
     served = team.clients[Role.ENGINEER].get(f"/api/workorders/{order.id}/photo/")
     assert served.status_code == 200 and served["Content-Type"] == "image/png"
     assert b"".join(served.streaming_content) == content
