@@ -1,5 +1,4 @@
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
@@ -22,19 +21,7 @@ from clinical.models import (
     TimeSlot,
     VitalSigns,
 )
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """A related field whose choices are what the caller may point at: `scope(user)` -> queryset.
-    An id outside that scope is refused exactly like a missing one."""
-
-    def __init__(self, scope, **kwargs):
-        self.scope = scope
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.scope(self.context["request"].user)
+from core.serializers import RoleRestrictedFieldsMixin, ScopedPrimaryKeyRelatedField
 
 
 def _request_user(serializer):
@@ -131,10 +118,13 @@ class PatientStaffSerializer(PatientSerializer):
     user = serializers.PrimaryKeyRelatedField(read_only=True)
 
 
-class PatientContactSerializer(PatientSerializer):
-    """A patient edits only the contact fields of their own record."""
+class PatientContactSerializer(RoleRestrictedFieldsMixin, PatientSerializer):
+    """A patient edits only the contact fields of their own record; sending another field the
+    staff may edit is refused (400 naming it), as for every role-restricted write."""
 
     user = serializers.PrimaryKeyRelatedField(read_only=True)
+    forbidden_fields = set(PatientSerializer.Meta.fields) - set(PATIENT_CONTACT_FIELDS) - set(
+        PatientSerializer.Meta.read_only_fields) - {"id", "department_name"}
 
     class Meta(PatientSerializer.Meta):
         read_only_fields = [f for f in PatientSerializer.Meta.fields if f not in PATIENT_CONTACT_FIELDS]

@@ -2,25 +2,8 @@ from rest_framework import serializers
 
 from accounts.models import User
 from clinical.models import Patient
+from core.serializers import RoleRestrictedFieldsMixin, display_name
 from devices.models import Device, Hospital, InventoryCheck, Room
-
-
-def display_name(user):
-    return (user.get_full_name() or user.username) if user else None
-
-
-class RoleRestrictedFieldsMixin:
-    """A write serializer for a restricted role: a field that other roles may write but this one
-    may not is refused (400 naming it) rather than silently ignored, so nobody believes it changed."""
-
-    forbidden_fields = ()
-
-    def validate(self, attrs):
-        sent = set(getattr(self, "initial_data", None) or ())
-        refused = sorted(sent & set(self.forbidden_fields))
-        if refused:
-            raise serializers.ValidationError({name: ["You may not change this field."] for name in refused})
-        return super().validate(attrs)
 
 
 class HospitalSerializer(serializers.ModelSerializer):

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
+from core.serializers import RoleRestrictedFieldsMixin, display_name
 from devices.models import Device
-from devices.serializers import RoleRestrictedFieldsMixin, display_name
 from spareparts.models import SparePartRequest
 from workorders.models import WorkOrder
 

@@ -2,8 +2,8 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from accounts.models import User
+from core.serializers import RoleRestrictedFieldsMixin, display_name
 from devices.models import Device
-from devices.serializers import RoleRestrictedFieldsMixin, display_name
 from workorders.models import WorkOrder
 from workorders.photos import PhotoField
 

@@ -119,12 +119,20 @@ def test_out_of_scope_patient_is_404_like_a_missing_one(clients, role, other_pat
 def test_patient_edits_only_contact_fields_of_own_record(patient_client):
     record = patient_client.user.patient_record
     response = patient_client.patch(f"/api/patients/{record.id}/", {
-        "phone": "+999", "address": "1 Road", "emergency_contact_name": "Mum",
-        "allergies": "none (hacked)", "hr_low": 10, "first_name": "Hacker", "department": None})
+        "phone": "+999", "address": "1 Road", "emergency_contact_name": "Mum"})
     assert response.status_code == 200, response.content
     record.refresh_from_db()
     assert record.phone == "+999" and record.address == "1 Road" and record.emergency_contact_name == "Mum"
-    assert record.allergies == "" and record.hr_low == 50 and record.first_name != "Hacker"
+
+
+def test_patient_sending_a_clinical_field_is_refused_and_nothing_changes(patient_client):
+    record = patient_client.user.patient_record
+    response = patient_client.patch(f"/api/patients/{record.id}/", {
+        "phone": "+999", "allergies": "none (hacked)", "hr_low": 30, "first_name": "Hacker", "department": None})
+    assert_error(response, 400, fields=["allergies", "hr_low", "first_name", "department"])
+    record.refresh_from_db()
+    assert record.phone != "+999" and record.allergies == "" and record.hr_low == 50
+    assert record.first_name != "Hacker"
 
 
 def test_nurse_updates_clinical_fields_in_department(nurse_client, department):

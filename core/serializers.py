@@ -1,0 +1,37 @@
+"""Serializer pieces every app shares: scoped related fields and role-restricted writes."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+
+def display_name(user):
+    return (user.get_full_name() or user.username) if user else None
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related field whose choices are what the caller may point at: `scope(user)` -> queryset.
+    An id outside that scope is refused exactly like a missing one."""
+
+    def __init__(self, scope, **kwargs):
+        self.scope = scope
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.scope(self.context["request"].user)
+
+
+class RoleRestrictedFieldsMixin:
+    """A write serializer for a restricted role (an engineer on a device, a patient on their own
+    record): a field that other roles may write but this one may not is refused (400 naming it)
+    rather than silently ignored, so nobody believes it changed."""
+
+    forbidden_fields = ()
+
+    def validate(self, attrs):
+        sent = set(getattr(self, "initial_data", None) or ())
+        refused = sorted(sent & set(self.forbidden_fields))
+        if refused:
+            raise serializers.ValidationError({name: ["You may not change this field."] for name in refused})
+        return super().validate(attrs)
