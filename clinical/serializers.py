@@ -66,10 +66,11 @@ class DoctorProfileAdminUpdateSerializer(DoctorProfileSerializer):
     user = serializers.PrimaryKeyRelatedField(read_only=True)
 
 
-class DoctorProfileSelfUpdateSerializer(DoctorProfileSerializer):
-    """A doctor edits their own profile, never the licence number."""
+class DoctorProfileSelfUpdateSerializer(RoleRestrictedFieldsMixin, DoctorProfileSerializer):
+    """A doctor edits their own profile, never the licence number (changing it is refused)."""
 
     user = serializers.PrimaryKeyRelatedField(read_only=True)
+    forbidden_fields = {"medical_license_number", "user"}
 
     class Meta(DoctorProfileSerializer.Meta):
         read_only_fields = ["medical_license_number", "created_at"]

@@ -22,16 +22,27 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return self.scope(self.context["request"].user)
 
 
+def _comparable(value):
+    if isinstance(value, list | tuple):
+        return sorted(str(item) for item in value)
+    return None if value in (None, "") else str(value)
+
+
 class RoleRestrictedFieldsMixin:
     """A write serializer for a restricted role (an engineer on a device, a patient on their own
-    record): a field that other roles may write but this one may not is refused (400 naming it)
-    rather than silently ignored, so nobody believes it changed."""
+    record): changing a field that other roles may write but this one may not is refused (400
+    naming it) rather than silently ignored, so nobody believes it changed. Sending a field back
+    unchanged (a client PUTting what it read) is fine."""
 
     forbidden_fields = ()
 
     def validate(self, attrs):
-        sent = set(getattr(self, "initial_data", None) or ())
-        refused = sorted(sent & set(self.forbidden_fields))
+        data = getattr(self, "initial_data", None) or {}
+        refused = sorted(set(data) & set(self.forbidden_fields))
+        if refused and self.instance is not None:
+            current = self.to_representation(self.instance)
+            refused = [name for name in refused
+                       if name not in current or _comparable(current[name]) != _comparable(data[name])]
         if refused:
             raise serializers.ValidationError({name: ["You may not change this field."] for name in refused})
         return super().validate(attrs)

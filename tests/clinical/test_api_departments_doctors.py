@@ -84,12 +84,16 @@ def test_doctor_profile_needs_a_doctor_user_without_profile(admin_client):
 def test_doctor_patches_own_profile_but_not_licence(doctor_client, department):
     profile = doctor_client.user.doctor_profile
     licence = profile.medical_license_number
-    response = doctor_client.patch(f"/api/doctors/{profile.id}/", {
-        "specialization": "Pediatrics", "department": department.id, "medical_license_number": "HACKED"})
+    refused = doctor_client.patch(f"/api/doctors/{profile.id}/", {
+        "specialization": "Pediatrics", "medical_license_number": "HACKED"})
+    assert_error(refused, 400, fields=["medical_license_number"])
+    profile.refresh_from_db()
+    assert profile.specialization != "Pediatrics" and profile.medical_license_number == licence
+    response = doctor_client.patch(f"/api/doctors/{profile.id}/", {  # the licence sent back unchanged is fine
+        "specialization": "Pediatrics", "department": department.id, "medical_license_number": licence})
     assert response.status_code == 200, response.content
     profile.refresh_from_db()
     assert profile.specialization == "Pediatrics" and profile.department == department
-    assert profile.medical_license_number == licence
 
 
 def test_doctor_cannot_patch_another_doctors_profile(doctor_client):
