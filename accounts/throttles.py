@@ -1,9 +1,28 @@
-"""Throttles for the public code-sending route: per email and per client address."""
+"""Throttles for the public code-sending route: per email and per client address.
+
+Rates read "N/<count><unit>" (e.g. "10/10m"): DRF's own parser only knows one unit.
+"""
+
+import re
 
 from rest_framework.throttling import SimpleRateThrottle
 
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_RATE = re.compile(r"^(\d+)/(\d*)([smhd])")
 
-class OtpEmailThrottle(SimpleRateThrottle):
+
+class WindowRateThrottle(SimpleRateThrottle):
+    def parse_rate(self, rate):
+        if rate is None:
+            return None, None
+        match = _RATE.match(rate)
+        if not match:
+            raise ValueError(f"Bad throttle rate {rate!r}; use e.g. '10/10m'.")
+        count, multiple, unit = match.groups()
+        return int(count), int(multiple or 1) * _UNIT_SECONDS[unit]
+
+
+class OtpEmailThrottle(WindowRateThrottle):
     scope = "otp_email"
 
     def get_cache_key(self, request, view):
@@ -11,7 +30,7 @@ class OtpEmailThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": email} if email else None
 
 
-class OtpAddressThrottle(SimpleRateThrottle):
+class OtpAddressThrottle(WindowRateThrottle):
     scope = "otp_address"
 
     def get_cache_key(self, request, view):

@@ -138,8 +138,8 @@ OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", default=10 * 60)
 OTP_MAX_ATTEMPTS = 5
 INVITATION_TTL_SECONDS = 72 * 3600
 LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
-LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=30)
-LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=50)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=5 * 60)
 
 # --- REST framework ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -152,8 +152,9 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
-    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    # JSON only, also with DEBUG on: an error under /api/ is never an HTML page (Swagger UI at
+    # /api/docs/ is the browsable interface).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
@@ -168,8 +169,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="600/min"),
         "user": env.str("THROTTLE_USER", default="3000/min"),
-        "otp_email": env.str("THROTTLE_OTP_EMAIL", default="5/hour"),
-        "otp_address": env.str("THROTTLE_OTP_ADDRESS", default="30/hour"),
+        "otp_email": env.str("THROTTLE_OTP_EMAIL", default="10/10m"),
+        "otp_address": env.str("THROTTLE_OTP_ADDRESS", default="60/10m"),
     },
     "EXCEPTION_HANDLER": "core.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -131,7 +131,22 @@ def test_malformed_code_is_400(api_client):
 
 def test_otp_requests_are_throttled_per_email(send):
     user = UserFactory()
-    statuses = [send(user.email).status_code for _ in range(6)]
-    assert statuses[:5] == [202] * 5
-    assert statuses[5] == 429
-    assert len(mail.outbox) == 5
+    statuses = [send(user.email).status_code for _ in range(11)]
+    assert statuses[:10] == [202] * 10
+    assert statuses[10] == 429
+    assert len(mail.outbox) == 10
+
+
+def test_otp_requests_are_throttled_per_address(send, monkeypatch):
+    from accounts.throttles import OtpAddressThrottle
+
+    monkeypatch.setattr(OtpAddressThrottle, "rate", "3/10m")
+    statuses = [send(f"person{n}@example.org").status_code for n in range(4)]
+    assert statuses == [202, 202, 202, 429]
+
+
+def test_window_rates_parse():
+    from accounts.throttles import WindowRateThrottle
+
+    assert WindowRateThrottle.parse_rate(None, "10/10m") == (10, 600)
+    assert WindowRateThrottle.parse_rate(None, "5/hour") == (5, 3600)
