@@ -57,7 +57,6 @@ from clinical.serializers import (
     VitalSignsSerializer,
 )
 from core.permissions import AUTHENTICATED
-from core.viewsets import UnfilteredDetailMixin
 
 ADMIN = {Role.ADMIN}
 DOCTOR = {Role.DOCTOR}
@@ -98,7 +97,7 @@ def _paginated(view, queryset, serializer_class, *, ordering_fields=(), search_f
     destroy=extend_schema(summary="Delete a department (its staff, doctors and patients keep no department)"),
 )
 @extend_schema(tags=["departments"])
-class DepartmentViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
+class DepartmentViewSet(viewsets.ModelViewSet):
     role_rules = {"list": AUTHENTICATED, "retrieve": AUTHENTICATED,
                   **{name: ADMIN for name in ("create", "update", "partial_update", "destroy")}}
     queryset = Department.objects.all()
@@ -117,7 +116,7 @@ class DepartmentViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
     destroy=extend_schema(summary="Delete a doctor profile (409 while slots or appointments refer to it)"),
 )
 @extend_schema(tags=["doctors"])
-class DoctorProfileViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
+class DoctorProfileViewSet(viewsets.ModelViewSet):
     role_rules = {"list": AUTHENTICATED, "retrieve": AUTHENTICATED, "create": ADMIN, "update": ADMIN,
                   "partial_update": ADMIN_DOCTOR, "destroy": ADMIN}
     filterset_class = DoctorProfileFilter
@@ -153,7 +152,7 @@ DOCUMENT_PATH = r"documents/(?P<doc_id>[0-9]+)"
     destroy=extend_schema(summary="Archive a patient record (never erased)"),
 )
 @extend_schema(tags=["patients"])
-class PatientViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
+class PatientViewSet(viewsets.ModelViewSet):
     role_rules = {
         "list": CLINICAL, "retrieve": CLINICAL, "create": {Role.ADMIN, Role.DOCTOR, Role.NURSE},
         "update": CLINICAL, "partial_update": CLINICAL, "destroy": ADMIN,
@@ -265,7 +264,7 @@ class PatientViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
     destroy=extend_schema(summary="Delete a mapping"),
 )
 @extend_schema(tags=["mappings"])
-class MappingViewSet(UnfilteredDetailMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+class MappingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                      mixins.DestroyModelMixin, viewsets.GenericViewSet):
     role_rules = {"list": CONSULTATION_READERS, "retrieve": CONSULTATION_READERS, "create": ADMIN_DOCTOR,
                   "destroy": ADMIN}
@@ -297,7 +296,7 @@ BULK_SCHEMA = extend_schema(summary="Create a run of slots; overlapping ones are
     destroy=extend_schema(summary="Delete a slot (not while a live appointment holds it)"),
 )
 @extend_schema(tags=["time-slots"])
-class TimeSlotViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
+class TimeSlotViewSet(viewsets.ModelViewSet):
     role_rules = {"list": AUTHENTICATED, "retrieve": AUTHENTICATED,
                   **{name: ADMIN_DOCTOR for name in ("create", "update", "partial_update", "destroy", "bulk",
                                                      "create_bulk_slots")}}
@@ -379,7 +378,7 @@ def _appointment_action(summary, request=None):
                          responses={201: AppointmentSerializer}),
 )
 @extend_schema(tags=["appointments"])
-class AppointmentViewSet(UnfilteredDetailMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                          mixins.CreateModelMixin, viewsets.GenericViewSet):
     role_rules = {
         **{name: CLINICAL for name in ("list", "retrieve", "create", "history", "today", "upcoming", "statistics")},
@@ -494,7 +493,7 @@ def _consultation_action(summary):
     partial_update=extend_schema(summary="Partly update a consultation (409 once completed)"),
 )
 @extend_schema(tags=["consultations"])
-class ConsultationViewSet(UnfilteredDetailMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                           mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     role_rules = {
         # The contract lists who reads /consultations/; the pdf and the nested lists are "scoped": a

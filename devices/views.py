@@ -6,7 +6,6 @@ from rest_framework.response import Response
 
 from accounts.choices import Role
 from core.permissions import AUTHENTICATED
-from core.viewsets import UnfilteredDetailMixin
 from devices import services
 from devices.filters import DeviceFilter, RoomFilter
 from devices.models import Device, Hospital, Room
@@ -49,7 +48,7 @@ class InventoryCheckOrdering(OrderingFilter):
     destroy=extend_schema(summary="Delete a hospital or clinic without devices (admin; 409 otherwise)"),
 )
 @extend_schema(tags=["facilities"])
-class HospitalViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
+class HospitalViewSet(viewsets.ModelViewSet):
     role_rules = FACILITY_RULES
     queryset = Hospital.objects.order_by("name")
     serializer_class = HospitalSerializer
@@ -73,7 +72,7 @@ class HospitalViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
     destroy=extend_schema(summary="Delete a room no device or inventory check refers to (admin; 409 otherwise)"),
 )
 @extend_schema(tags=["facilities"])
-class RoomViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
+class RoomViewSet(viewsets.ModelViewSet):
     role_rules = FACILITY_RULES
     queryset = Room.objects.select_related("hospital").order_by("hospital__name", "number")
     serializer_class = RoomSerializer
@@ -101,7 +100,7 @@ class RoomViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
     destroy=extend_schema(summary="Delete a device with no history (admin; 409 device_in_use: decommission it)"),
 )
 @extend_schema(tags=["devices"])
-class DeviceViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
+class DeviceViewSet(viewsets.ModelViewSet):
     role_rules = {
         "list": DEVICE_READERS, "retrieve": DEVICE_READERS, "inventory_checks": DEVICE_READERS,
         "assigned": {Role.ENGINEER, Role.NURSE},

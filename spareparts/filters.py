@@ -1,6 +1,6 @@
 import django_filters
 
-from devices.filters import IdFilter
+from core.filters import IdFilter
 from spareparts.choices import SparePartStatus
 from spareparts.models import SparePartRequest
 

@@ -4,7 +4,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.choices import Role
-from core.viewsets import UnfilteredDetailMixin
 from spareparts import services
 from spareparts.filters import SparePartRequestFilter
 from spareparts.models import SparePartRequest
@@ -26,7 +25,7 @@ ADMIN_OR_ENGINEER = {Role.ADMIN, Role.ENGINEER}
     destroy=extend_schema(summary="Delete a spare-part request (admin)"),
 )
 @extend_schema(tags=["spare parts"])
-class SparePartRequestViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
+class SparePartRequestViewSet(viewsets.ModelViewSet):
     role_rules = {
         "list": ADMIN_OR_ENGINEER, "retrieve": ADMIN_OR_ENGINEER,
         "create": {Role.ENGINEER},

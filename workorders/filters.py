@@ -1,30 +1,9 @@
 import django_filters
-from django import forms
 from django.utils import timezone
 
-from devices.filters import IdFilter
+from core.filters import IdFilter, StrictBooleanFilter
 from workorders.choices import Priority, WorkOrderStatus, WorkType
 from workorders.models import WorkOrder
-
-
-class StrictBooleanField(forms.NullBooleanField):
-    """true/false (also 1/0), and a 400 for anything else: a plain BooleanFilter reads "yes" or
-    "maybe" as "no filter", so a typo would silently list every work order."""
-
-    def to_python(self, value):
-        result = super().to_python(value)
-        if result is None and value not in self.empty_values:
-            raise forms.ValidationError("Use true or false.", code="invalid")
-        return result
-
-
-class StrictBooleanFilter(django_filters.BooleanFilter):
-    field_class = StrictBooleanField
-
-    def __init__(self, *args, **kwargs):
-        # The default select widget maps unknown strings to None before the field sees them.
-        kwargs.setdefault("widget", forms.TextInput)
-        super().__init__(*args, **kwargs)
 
 
 class WorkOrderFilter(django_filters.FilterSet):

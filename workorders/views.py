@@ -6,7 +6,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 
 from accounts.choices import Role
-from core.viewsets import UnfilteredDetailMixin
 from workorders import services
 from workorders.filters import WorkOrderFilter
 from workorders.models import WorkOrder
@@ -46,7 +45,7 @@ UPDATE_BY_ROLE = {
     destroy=extend_schema(summary="Delete a work order (admin)"),
 )
 @extend_schema(tags=["work orders"])
-class WorkOrderViewSet(UnfilteredDetailMixin, viewsets.ModelViewSet):
+class WorkOrderViewSet(viewsets.ModelViewSet):
     role_rules = {
         "list": READERS, "retrieve": READERS, "pdf": READERS, "photo": READERS,
         "create": {Role.ENGINEER, Role.NURSE},

@@ -187,3 +187,8 @@ def test_options_describes_a_route_to_signed_in_users(client_for, api_client):
     assert client_for(Role.PATIENT).options("/api/users/").status_code == 200
     assert_error(api_client.options("/api/users/"), 401)
     assert api_client.options("/api/auth/login/").status_code == 200
+
+
+def test_detail_routes_ignore_list_filters(admin_client):
+    target = admin_client.user
+    assert admin_client.get(f"/api/users/{target.id}/?role=patient&search=nobody").status_code == 200
