@@ -176,8 +176,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
-NUM_PROXIES = env.int("NUM_PROXIES", default=0) or None  # client address for throttling behind a proxy
-REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
+# How many proxies' X-Forwarded-For entries to trust for the client address (throttling). 0 trusts
+# none: a client cannot pick its own address. (DRF's None would trust the whole header.)
+REST_FRAMEWORK["NUM_PROXIES"] = env.int("NUM_PROXIES", default=0)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "MediTrack API",

@@ -173,6 +173,16 @@ def test_failed_logins_are_throttled_per_client_address(api_client, settings):
     assert_error(login(api_client, username=user.username, password=DEFAULT_PASSWORD), 429)
 
 
+def test_a_forged_forwarded_for_header_does_not_reset_the_address_limit(api_client, settings):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 3
+    for n in range(3):
+        login(api_client, username=f"ghost{n}", password="wrong")
+    user = UserFactory()
+    response = api_client.post("/api/auth/login/", {"username": user.username, "password": DEFAULT_PASSWORD},
+                               format="json", HTTP_X_FORWARDED_FOR="10.9.9.10")
+    assert_error(response, 429)
+
+
 def test_refresh_rotates_and_blacklists_the_old_token(api_client):
     user = UserFactory()
     first = login(api_client, username=user.username, password=DEFAULT_PASSWORD).json()["refresh"]
