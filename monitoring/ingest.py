@@ -7,16 +7,19 @@ devices and one for the patients, whatever the batch size.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
+from accounts.choices import Role
 from clinical.models import Patient
+from core.filters import MAX_ID
 from devices.choices import DeviceCategory
 from devices.models import Device
 from monitoring.choices import BPM_MAX, BPM_MIN, FUTURE_SKEW_SECONDS, MAX_BATCH
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # older timestamps are a device clock error
 
 @dataclass(frozen=True, slots=True)
 class ParsedReading:
@@ -52,9 +55,9 @@ def _items(payload):
     raise ValidationError({"non_field_errors": ["Send one reading object or a list of readings."]})
 
 
-def _integer(value):
-    # JSON true/false are ints to Python; a reading's numbers must be real integers.
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def _integer(value, low=1, high=MAX_ID):
+    # JSON true/false are ints to Python; a reading's numbers must be real integers in range.
+    return value if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high else None
 
 
 def _timestamp(value, latest):
@@ -62,10 +65,13 @@ def _timestamp(value, latest):
         return None, "recorded_at must be an ISO 8601 datetime string."
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        if moment.tzinfo is None:
+            return None, "recorded_at needs a timezone offset (e.g. Z or +00:00)."
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None, "recorded_at is not a valid ISO 8601 datetime."
-    if moment.tzinfo is None:
-        return None, "recorded_at needs a timezone offset (e.g. Z or +00:00)."
+    if moment < EARLIEST:
+        return None, f"recorded_at lies before {EARLIEST:%Y-%m-%d}."
     if moment > latest:
         return None, f"recorded_at lies in the future (more than {FUTURE_SKEW_SECONDS} s ahead)."
     return moment, None
@@ -74,8 +80,12 @@ def _timestamp(value, latest):
 def parse_batch(payload, *, user, device_key=None):
     """Validate everything, or raise before anything is stored.
 
-    `device_key` is set when a bedside device authenticated with its API key: it may omit
-    `device`, and may post only for its own device and that device's assigned patient (403).
+    Who may post what:
+    - a device key (`device_key`): its own device only, for that device's assigned patient (403
+      otherwise); it may omit `device`;
+    - a doctor or nurse: the monitors of patients in their scope, for the assigned patient (any
+      other monitor is an unknown device, 400);
+    - an admin: any monitor, for any patient (default: the monitor's assigned patient).
     """
     items, single = _items(payload)
     errors = _Errors(single)
@@ -96,19 +106,20 @@ def parse_batch(payload, *, user, device_key=None):
         patient_id = item.get("patient")
         if patient_id is not None and _integer(patient_id) is None:
             errors.fail(index, "patient", "patient must be an integer id.")
-        bpm = _integer(item.get("bpm"))
-        if bpm is None or not BPM_MIN <= bpm <= BPM_MAX:
+        bpm = _integer(item.get("bpm"), BPM_MIN, BPM_MAX)
+        if bpm is None:
             errors.fail(index, "bpm", f"bpm must be an integer from {BPM_MIN} to {BPM_MAX}.")
         recorded_at, problem = _timestamp(item.get("recorded_at"), latest)
         if problem:
             errors.fail(index, "recorded_at", problem)
         raw.append((index, device_id, patient_id, bpm, recorded_at))
 
-    devices = {
-        pk: (category, assigned)
-        for pk, category, assigned in Device.objects.filter(pk__in={r[1] for r in raw})
-        .values_list("pk", "category", "patient_id")
-    }
+    is_admin = device_key is None and getattr(user, "role", None) == Role.ADMIN
+    devices = Device.objects.filter(pk__in={r[1] for r in raw})
+    if not (is_admin or device_key):
+        devices = devices.filter(patient__in=Patient.objects.visible_to(user).values("pk"))
+    devices = {pk: (category, assigned) for pk, category, assigned in
+               devices.values_list("pk", "category", "patient_id")}
     rows = []
     for index, device_id, patient_id, bpm, recorded_at in raw:
         if device_key and device_id != key_device:
@@ -118,16 +129,18 @@ def parse_batch(payload, *, user, device_key=None):
         category, assigned_patient = devices[device_id]
         if category != DeviceCategory.MONITOR:
             errors.fail(index, "device", f"Device {device_id} is not a monitor.")
-        if device_key and patient_id is not None and patient_id != assigned_patient:
-            raise PermissionDenied(f"Item {index}: a device may only post for the patient assigned to it.")
+        if not is_admin and patient_id is not None and patient_id != assigned_patient:
+            if device_key:
+                raise PermissionDenied(f"Item {index}: a device may only post for the patient assigned to it.")
+            errors.fail(index, "patient", f"Monitor {device_id} is assigned to another patient.")
         patient_id = patient_id if patient_id is not None else assigned_patient
         if patient_id is None:
             errors.fail(index, "patient", f"Device {device_id} has no assigned patient; give `patient`.")
         rows.append((index, device_id, patient_id, bpm, recorded_at))
 
-    # Devices post for their own assigned patient; staff only for patients they may see.
-    visible = Patient.objects.all() if device_key else Patient.objects.visible_to(user)
-    known = set(visible.filter(pk__in={r[2] for r in rows}).values_list("pk", flat=True))
+    # Only an admin names a patient other than the monitor's own: check that one exists.
+    requested = {r[2] for r in rows}
+    known = set(Patient.objects.filter(pk__in=requested).values_list("pk", flat=True)) if is_admin else requested
     readings, seen = [], set()
     for index, device_id, patient_id, bpm, recorded_at in rows:
         if patient_id not in known:

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from monitoring.choices import BUCKETS, MAX_BATCH
+from monitoring.ingest import EARLIEST
 from monitoring.models import Alert, DeviceApiKey, Reading
 
 
@@ -36,6 +37,9 @@ class HistoryQuerySerializer(serializers.Serializer):
         return fields
 
     def validate(self, attrs):
+        for name in ("from", "to"):
+            if name in attrs and attrs[name] < EARLIEST:
+                raise serializers.ValidationError({name: [f"Use a time after {EARLIEST:%Y-%m-%d}."]})
         if attrs.get("from") and attrs.get("to") and attrs["from"] >= attrs["to"]:
             raise serializers.ValidationError({"to": ["`to` must be after `from`."]})
         return attrs

@@ -68,7 +68,10 @@ def test_more_than_5000_is_refused(ward):
     ({"recorded_at": "2026-01-01T10:00:00"}, "recorded_at"),
     ({"device": "x"}, "device"),
     ({"device": 999999}, "device"),
-    ({"patient": 999999}, "patient"),
+    ({"device": 2**70}, "device"),
+    ({"patient": 2**70}, "patient"),
+    ({"recorded_at": "0001-01-01T00:00:00+01:00"}, "recorded_at"),
+    ({"recorded_at": "1999-12-31T23:59:59Z"}, "recorded_at"),
 ])
 def test_one_bad_item_rejects_the_batch_with_its_index(ward, change, field):
     readings = batch(ward.monitor, 10)
@@ -107,10 +110,30 @@ def test_empty_or_malformed_bodies(ward):
     assert_error(ward.nurse.post("/api/records/", [1, 2], format="json"), 400, fields=["items[0].non_field_errors"])
 
 
-def test_staff_may_post_only_for_patients_in_their_scope(ward):
+def test_staff_may_post_only_to_monitors_of_patients_in_their_scope(ward):
     body = {"device": ward.monitor.id, "bpm": 70, "recorded_at": iso(timezone.now())}
-    assert_error(ward.stranger_nurse.post("/api/records/", body, format="json"), 400, fields=["patient"])
+    refused = assert_error(ward.stranger_nurse.post("/api/records/", body, format="json"), 400, fields=["device"])
+    assert refused["errors"] == {"device": [f"Unknown device {ward.monitor.id}."]}  # no hint of whose it is
+    _other_patient, other_monitor = monitored_patient()
+    foreign = {"device": other_monitor.id, "patient": ward.patient.id, "bpm": 70, "recorded_at": iso(timezone.now())}
+    assert_error(ward.doctor.post("/api/records/", foreign, format="json"), 400, fields=["device"])
+    assert not Reading.objects.exists()
     assert ward.doctor.post("/api/records/", body, format="json").status_code == 201
+    assert Reading.objects.get().patient == ward.patient
+
+
+def test_staff_may_not_name_another_patient_for_a_monitor(ward):
+    _other_patient, _monitor = monitored_patient(department=ward.department)
+    body = {"device": ward.monitor.id, "patient": _other_patient.id, "bpm": 70, "recorded_at": iso(timezone.now())}
+    assert_error(ward.nurse.post("/api/records/", body, format="json"), 400, fields=["patient"])
+    assert not Reading.objects.exists()
+
+
+def test_admin_may_record_a_monitor_reading_for_any_patient(ward, admin_client):
+    other, _monitor = monitored_patient()
+    body = {"device": ward.monitor.id, "patient": other.id, "bpm": 70, "recorded_at": iso(timezone.now())}
+    assert admin_client.post("/api/records/", body, format="json").status_code == 201
+    assert Reading.objects.get().patient == other
 
 
 @pytest.mark.parametrize("role", [Role.ENGINEER, Role.PATIENT])
@@ -157,6 +180,8 @@ def test_history_bad_parameters_are_400(ward):
     assert_error(ward.nurse.get(base + "?from=2026-11-20T10:00:00Z&to=2026-11-20T09:00:00Z"), 400, fields=["to"])
     assert_error(ward.nurse.get(base + "?bucket=1m&from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z"), 400,
                  fields=["bucket"])
+    assert_error(ward.nurse.get(base + "?bucket=1h&to=0001-01-01T00:00:00Z"), 400, fields=["to"])
+    assert_error(ward.nurse.get(base + "?from=1990-01-01T00:00:00Z"), 400, fields=["from"])
 
 
 def test_history_scoping(ward, client_for):
