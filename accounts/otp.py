@@ -32,18 +32,27 @@ def issue_code(purpose, email, ttl_seconds=None):
     return code
 
 
-def consume_code(purpose, email, code):
-    """True once for the right code; a wrong one counts towards the attempt limit."""
+def code_matches(purpose, email, code):
+    """Whether the code is the live one, without using it up; a wrong one counts towards the
+    attempt limit."""
     code_key, fails_key = _key(purpose, email)
     stored = cache.get(code_key)
     if stored is None:
         return False
     if hmac.compare_digest(stored, _hash(purpose, email, str(code))):
-        # cache.delete answers whether it removed the key: of two concurrent uses, one wins.
-        won = cache.delete(code_key)
-        cache.delete(fails_key)
-        return bool(won)
+        return True
     cache.add(fails_key, 0, settings.INVITATION_TTL_SECONDS)
     if cache.incr(fails_key) >= settings.OTP_MAX_ATTEMPTS:
         cache.delete(code_key)
     return False
+
+
+def consume_code(purpose, email, code):
+    """True once for the right code; a wrong one counts towards the attempt limit."""
+    if not code_matches(purpose, email, code):
+        return False
+    code_key, fails_key = _key(purpose, email)
+    # cache.delete answers whether it removed the key: of two concurrent uses, one wins.
+    won = cache.delete(code_key)
+    cache.delete(fails_key)
+    return bool(won)

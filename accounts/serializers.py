@@ -23,6 +23,13 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _validate_username(username):
+    # Login takes a username or an email: a username shaped like an email would shadow someone's.
+    if "@" in username:
+        raise serializers.ValidationError("A username cannot contain '@'.")
+    return username
+
+
 def _validate_unique_email(email, instance=None):
     taken = User.objects.filter(email__iexact=email)
     if instance is not None:
@@ -53,6 +60,9 @@ class NewUserSerializer(serializers.ModelSerializer):
 
     def validate_email(self, value):
         return _validate_unique_email(value)
+
+    def validate_username(self, value):
+        return _validate_username(value)
 
     def validate_date_of_birth(self, value):
         if value and value > timezone.localdate():
@@ -123,6 +133,14 @@ class AdminUserUpdateSerializer(serializers.ModelSerializer):
     def validate_email(self, value):
         return _validate_unique_email(value, self.instance)
 
+    def validate_username(self, value):
+        return _validate_username(value)
+
+    def validate_approval_status(self, value):
+        if self.instance is not None and value != self.instance.approval_status:
+            raise serializers.ValidationError("Decide a sign-up with the approve and reject routes.")
+        return value
+
     def validate_role(self, value):
         if self.instance is not None and value != self.instance.role:
             raise serializers.ValidationError(
@@ -151,12 +169,6 @@ class ProfileSerializer(serializers.ModelSerializer):
 
     def validate_email(self, value):
         return _validate_unique_email(value, self.instance)
-
-    def update(self, instance, validated_data):
-        new_email = validated_data.get("email")
-        if new_email and new_email.lower() != instance.email.lower():
-            instance.email_verified = False
-        return super().update(instance, validated_data)
 
 
 class LoginSerializer(serializers.Serializer):

@@ -1,7 +1,7 @@
 """Every account write that has a rule: sign-up, invitation, approval, login, passwords, codes."""
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -17,10 +17,19 @@ from accounts.choices import ApprovalStatus, OtpPurpose, Role
 from accounts.models import User
 from accounts.tasks import send_email
 from clinical.models import DoctorProfile, Patient
+from core.db import unique_or_400
 from core.errors import Conflict
 
 # A hash to check against when no user matches, so a missing account costs the same time.
 _DUMMY_PASSWORD_HASH = make_password("not-a-real-password")
+
+
+def _save_account(user):
+    """Save a new or changed account; a username or email taken meanwhile is a 400 naming it."""
+    taken_by_other = User.objects.exclude(pk=user.pk)
+    field = "username" if taken_by_other.filter(username=user.username).exists() else "email"
+    with unique_or_400(field, f"A user with this {field} already exists."):
+        user.save()
 
 
 def _email_after_commit(subject, body, recipient):
@@ -63,7 +72,7 @@ def user_register(*, username, email, password, first_name, last_name, role=Role
         is_active=not is_staff_role,
     )
     user.set_password(password)
-    user.save()
+    _save_account(user)
     _create_profile(user, profile)
     code = otp.issue_code(OtpPurpose.EMAIL_VERIFY, email)
     note = (
@@ -95,10 +104,12 @@ def user_invite(*, username, email, role, first_name="", last_name="", departmen
         department=department,
         approval_status=ApprovalStatus.APPROVED,
         is_active=True,
+        # The contract's admins use Django admin: staff with every permission.
         is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
     )
     user.set_unusable_password()
-    user.save()
+    _save_account(user)
     _create_profile(user, profile)
     code = otp.issue_code(OtpPurpose.PASSWORD_RESET, email, ttl_seconds=settings.INVITATION_TTL_SECONDS)
     _email_after_commit(
@@ -148,18 +159,33 @@ def user_reject(*, user, by, reason=""):
 @transaction.atomic
 def user_deactivate(*, user, by):
     """DELETE /api/users/{id}/: accounts are never erased (history points at them)."""
-    if user.pk == by.pk:
+    return user_update(user=user, by=by, is_active=False)
+
+
+@transaction.atomic
+def user_update(*, user, by, **changes):
+    """An admin edits an account. Deactivating revokes its tokens (never one's own account);
+    activating needs an approved sign-up (pending ones go through approve/reject)."""
+    user = _locked_user(user)
+    deactivating = changes.get("is_active") is False and user.is_active
+    if deactivating and user.pk == by.pk:
         raise Conflict("You cannot deactivate your own account.", code="self_deactivation")
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    revoke_all_tokens(user)
+    if changes.get("is_active") and not user.is_active and user.approval_status != ApprovalStatus.APPROVED:
+        raise ValidationError({"is_active": [f"This sign-up is {user.approval_status}: approve it first."]})
+    if "email" in changes and changes["email"].lower() != user.email.lower():
+        user.email_verified = False
+    for field, value in changes.items():
+        setattr(user, field, value)
+    _save_account(user)
+    if deactivating:
+        revoke_all_tokens(user)
     return user
 
 
 def revoke_all_tokens(user):
     """Blacklist every refresh token the user holds (password change/reset, deactivation)."""
-    for token in OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False):
-        BlacklistedToken.objects.get_or_create(token=token)
+    live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in live], ignore_conflicts=True)
 
 
 def _refusal(user):
@@ -175,10 +201,12 @@ def _refusal(user):
 def login(*, identifier, password, address):
     """Username (or email) and password -> tokens. Failures count towards the throttle."""
     login_guard.check_not_locked(identifier, address)
-    user = User.objects.with_profiles().filter(Q(username=identifier) | Q(email__iexact=identifier)).first()
+    # Usernames cannot contain "@" (see the serializers), so an identifier is one or the other.
+    match = Q(email__iexact=identifier) if "@" in identifier else Q(username=identifier)
+    user = User.objects.with_profiles().filter(match).first()
     if user is None or not user.check_password(password):
         if user is None:
-            make_password(password)  # spend the same time as a real check
+            check_password(password, _DUMMY_PASSWORD_HASH)  # spend the same time as a real check
         login_guard.record_failure(identifier, address)
         raise AuthenticationFailed("Invalid username or password.", code="invalid_credentials")
     refusal = _refusal(user)
@@ -239,8 +267,12 @@ INVALID_CODE = "The code is invalid or has expired."
 @transaction.atomic
 def password_reset(*, email, code, new_password):
     user = User.objects.filter(email__iexact=email).first()
-    check_password_strength(new_password, user, field="new_password")  # before the code is spent
-    if user is None or not otp.consume_code(OtpPurpose.PASSWORD_RESET, email, code):
+    # The code first, so an outsider learns nothing about the account from the password checks;
+    # then the password, before the code is spent, so a weak one can be retried with it.
+    if user is None or not otp.code_matches(OtpPurpose.PASSWORD_RESET, email, code):
+        raise ValidationError({"code": [INVALID_CODE]})
+    check_password_strength(new_password, user, field="new_password")
+    if not otp.consume_code(OtpPurpose.PASSWORD_RESET, email, code):
         raise ValidationError({"code": [INVALID_CODE]})
     user.set_password(new_password)
     user.email_verified = True  # the code arrived at this address

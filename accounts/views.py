@@ -105,12 +105,16 @@ class ProfileView(generics.RetrieveUpdateAPIView):
     def get_object(self):
         return User.objects.with_profiles().get(pk=self.request.user.pk)
 
+    def perform_update(self, serializer):
+        serializer.instance = services.user_update(user=serializer.instance, by=self.request.user,
+                                                   **serializer.validated_data)
+
 
 class PasswordChangeView(APIView):
     role_rules = {"post": AUTHENTICATED}
 
     @extend_schema(tags=AUTH_TAG, request=PasswordChangeSerializer, responses={200: MessageSerializer},
-                   summary="Change the password (other sessions' refresh tokens are revoked)")
+                   summary="Change the password (every refresh token of the account is revoked)")
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -178,6 +182,10 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     def perform_create(self, serializer):
         serializer.instance = services.user_invite(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.user_update(user=serializer.instance, by=self.request.user,
+                                                   **serializer.validated_data)
 
     def perform_destroy(self, instance):
         services.user_deactivate(user=instance, by=self.request.user)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from accounts.choices import Role
+from core.db import save_unique
 from core.errors import Conflict, DomainError
 from devices.choices import (
     ADMIN_STATUS_TRANSITIONS,
@@ -184,13 +185,3 @@ def room_update(serializer):
         raise Conflict(f"Room {room.number} holds devices: move them out before moving the room to "
                        "another hospital.", code="room_in_use")
     return save_unique(serializer, field="number", message=ROOM_NUMBER_TAKEN)
-
-
-def save_unique(serializer, *, field, message):
-    """Save a plain serializer whose uniqueness the database guarantees: a lost race is a 400
-    naming the field, never a 500."""
-    try:
-        with transaction.atomic():
-            return serializer.save()
-    except IntegrityError as exc:
-        raise ValidationError({field: [message]}) from exc

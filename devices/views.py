@@ -5,6 +5,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from accounts.choices import Role
+from core.db import save_unique
 from core.permissions import AUTHENTICATED
 from devices import services
 from devices.filters import DeviceFilter, RoomFilter
@@ -57,10 +58,10 @@ class HospitalViewSet(viewsets.ModelViewSet):
     ordering_fields = ["id", "name", "kind", "created_at"]
 
     def perform_create(self, serializer):
-        services.save_unique(serializer, field="name", message="A hospital with this name already exists.")
+        save_unique(serializer, field="name", message="A hospital with this name already exists.")
 
     def perform_update(self, serializer):
-        services.save_unique(serializer, field="name", message="A hospital with this name already exists.")
+        save_unique(serializer, field="name", message="A hospital with this name already exists.")
 
 
 @extend_schema_view(
@@ -81,7 +82,7 @@ class RoomViewSet(viewsets.ModelViewSet):
     ordering_fields = ["id", "number", "name", "floor"]
 
     def perform_create(self, serializer):
-        services.save_unique(serializer, field="number", message=services.ROOM_NUMBER_TAKEN)
+        save_unique(serializer, field="number", message=services.ROOM_NUMBER_TAKEN)
 
     def perform_update(self, serializer):
         services.room_update(serializer)

@@ -286,3 +286,8 @@ def test_password_change_revokes_refresh_tokens(api_client):
                     format="json")
     api_client.credentials()
     assert_error(api_client.post("/api/auth/refresh/", {"refresh": tokens["refresh"]}, format="json"), 401)
+
+
+def test_register_refuses_a_username_with_at_sign(api_client):
+    assert_error(api_client.post("/api/auth/register/", register_body(username="eve@example.org"), format="json"),
+                 400, fields=["username"])

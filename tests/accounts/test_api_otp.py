@@ -150,3 +150,13 @@ def test_window_rates_parse():
 
     assert WindowRateThrottle.parse_rate(None, "10/10m") == (10, 600)
     assert WindowRateThrottle.parse_rate(None, "5/hour") == (5, 3600)
+
+
+def test_reset_reveals_nothing_about_the_account_before_the_code_is_right(api_client, send):
+    user = UserFactory(email="known@example.org")
+    send(user.email)
+    wrong = f"{(int(last_code()) + 1) % 10**6:06d}"
+    similar = "known@example.org"  # too similar to the email: only a real account could tell
+    for email in ("known@example.org", "unknown@example.org"):
+        body = assert_error(reset(api_client, email, wrong, similar), 400)
+        assert set(body["errors"]) == {"code"}

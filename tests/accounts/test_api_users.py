@@ -175,3 +175,49 @@ def test_createsuperuser_noinput_makes_approved_admin(monkeypatch):
     call_command("createsuperuser", "--noinput", username="root", email="root@example.org")
     user = User.objects.get(username="root")
     assert (user.role, user.approval_status, user.is_superuser) == (Role.ADMIN, ApprovalStatus.APPROVED, True)
+
+
+def test_admin_cannot_deactivate_self_through_patch_either(admin_client):
+    assert_error(admin_client.patch(f"/api/users/{admin_client.user.id}/", {"is_active": False}, format="json"),
+                 409, "self_deactivation")
+    admin_client.user.refresh_from_db()
+    assert admin_client.user.is_active
+
+
+def test_deactivating_through_patch_revokes_tokens(admin_client, api_client):
+    user = UserFactory()
+    refresh = api_client.post("/api/auth/login/", {"username": user.username, "password": "Correct-Horse-42"},
+                              format="json").json()["refresh"]
+    assert admin_client.patch(f"/api/users/{user.id}/", {"is_active": False}, format="json").status_code == 200
+    assert_error(api_client.post("/api/auth/refresh/", {"refresh": refresh}, format="json"), 401)
+
+
+def test_pending_signups_are_decided_only_through_approve_and_reject(admin_client):
+    user = UserFactory(pending=True, role=Role.NURSE)
+    assert_error(admin_client.patch(f"/api/users/{user.id}/", {"is_active": True}, format="json"), 400,
+                 fields=["is_active"])
+    assert_error(admin_client.patch(f"/api/users/{user.id}/", {"approval_status": "approved"}, format="json"), 400,
+                 fields=["approval_status"])
+    user.refresh_from_db()
+    assert (user.is_active, user.approval_status) == (False, ApprovalStatus.PENDING)
+
+
+def test_email_change_by_admin_unverifies_it(admin_client):
+    user = UserFactory(email_verified=True)
+    admin_client.patch(f"/api/users/{user.id}/", {"email": "new@example.org"}, format="json")
+    user.refresh_from_db()
+    assert (user.email, user.email_verified) == ("new@example.org", False)
+
+
+def test_admin_created_through_the_api_can_use_django_admin(admin_client, client):
+    admin_client.post("/api/users/", {"username": "boss", "email": "boss@example.org", "role": "admin"},
+                      format="json")
+    boss = User.objects.get(username="boss")
+    client.force_login(boss)
+    page = client.get("/admin/")
+    assert page.status_code == 200 and b"/admin/accounts/user/" in page.content
+
+
+def test_usernames_cannot_look_like_emails(admin_client):
+    assert_error(admin_client.post("/api/users/", {"username": "a@b.org", "email": "x@example.org",
+                                                   "role": "nurse"}, format="json"), 400, fields=["username"])
