@@ -95,6 +95,11 @@ def test_alert_list_scoping_and_filters(ward, admin_client):
     assert [a["kind"] for a in critical] == ["bradycardia"]
     assert ward.nurse.get(f"/api/alerts/?patient={ward.patient.id}&status=open").json()["count"] == 2
     assert_error(ward.nurse.get("/api/alerts/?status=sleeping"), 400, fields=["status"])
+    hidden = assert_error(ward.nurse.get(f"/api/alerts/?patient={other_patient.id}"), 400, fields=["patient"])
+    missing = assert_error(ward.nurse.get("/api/alerts/?patient=999999"), 400, fields=["patient"])
+    assert hidden["errors"]["patient"][0].replace(str(other_patient.id), "X") == \
+        missing["errors"]["patient"][0].replace("999999", "X")
+    assert_error(ward.nurse.get("/api/alerts/?device=99999999999999999999"), 400, fields=["device"])
     assert ward.nurse.get(f"/api/alerts/{mine.id}/").json()["patient"] == ward.patient.id
     assert_error(ward.stranger_nurse.get(f"/api/alerts/{mine.id}/"), 404)
 
