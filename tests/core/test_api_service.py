@@ -192,3 +192,12 @@ def test_options_describes_a_route_to_signed_in_users(client_for, api_client):
 def test_detail_routes_ignore_list_filters(admin_client):
     target = admin_client.user
     assert admin_client.get(f"/api/users/{target.id}/?role=patient&search=nobody").status_code == 200
+
+
+def test_deploy_check_warns_about_a_console_email_backend(settings):
+    from core.checks import email_backend_check
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    assert [w.id for w in email_backend_check(None)] == ["meditrack.W001"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    assert email_backend_check(None) == []
