@@ -14,7 +14,7 @@ COPY spareparts ./spareparts
 COPY monitoring ./monitoring
 COPY dashboard ./dashboard
 COPY manage.py ./
-RUN pip install . && useradd --create-home meditrack
+RUN pip install . && useradd --create-home meditrack && mkdir -p /app/media && chown meditrack /app/media
 
 # collectstatic needs a key but no secrets: the build-time key is thrown away.
 RUN DEBUG=off SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
