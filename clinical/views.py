@@ -56,6 +56,7 @@ from clinical.serializers import (
     TimeSlotUpdateSerializer,
     VitalSignsSerializer,
 )
+from core.db import save_unique
 from core.permissions import AUTHENTICATED
 
 ADMIN = {Role.ADMIN}
@@ -105,6 +106,12 @@ class DepartmentViewSet(viewsets.ModelViewSet):
     search_fields = ["name", "description"]
     ordering_fields = ["name", "created_at"]
 
+    def perform_create(self, serializer):
+        save_unique(serializer, field="name", message="A department with this name already exists.")
+
+    def perform_update(self, serializer):
+        save_unique(serializer, field="name", message="A department with this name already exists.")
+
 
 @extend_schema_view(
     list=extend_schema(summary="Doctor profiles"),
@@ -136,6 +143,16 @@ class DoctorProfileViewSet(viewsets.ModelViewSet):
         if self.action in ("update", "partial_update"):
             return DoctorProfileAdminUpdateSerializer
         return DoctorProfileSerializer
+
+    # The serializers check the licence and the user link first; a lost race is still a 400.
+    def perform_create(self, serializer):
+        save_unique(serializer, field="medical_license_number", message=LICENCE_OR_USER_TAKEN)
+
+    def perform_update(self, serializer):
+        save_unique(serializer, field="medical_license_number", message=LICENCE_OR_USER_TAKEN)
+
+
+LICENCE_OR_USER_TAKEN = "This licence number (or doctor user) already has a profile."
 
 
 # --- Patients ---------------------------------------------------------------------------------
