@@ -125,6 +125,10 @@ def _lock_unbooked_slot(slot, verb):
     slot = TimeSlot.objects.select_for_update().get(pk=slot.pk)
     if slot.appointments.exclude(status=AppointmentStatus.CANCELLED).exists():
         raise Conflict(f"This slot holds a live appointment and cannot be {verb}.", code="slot_booked")
+    # Cancelled appointments keep pointing at their slot (their history shows when they were):
+    # such a slot stays bookable but is neither moved nor deleted.
+    if slot.appointments.exists():
+        raise Conflict(f"Cancelled appointments refer to this slot; it cannot be {verb}.", code="slot_has_history")
     return slot
 
 

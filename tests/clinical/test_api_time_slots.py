@@ -8,7 +8,7 @@ from accounts.choices import Role
 from clinical.choices import AppointmentStatus
 from clinical.models import TimeSlot
 from core.testing import assert_error
-from tests.factories import DoctorProfileFactory
+from tests.factories import DoctorProfileFactory, PatientFactory
 from tests.factories.clinical import AppointmentFactory, TimeSlotFactory
 
 pytestmark = pytest.mark.django_db
@@ -138,10 +138,18 @@ def test_slot_holding_live_appointment_cannot_change(admin_client, status):
     assert slot.start_time == time(9, 0)
 
 
-def test_slot_with_only_cancelled_appointments_can_move(admin_client):
+def test_slot_with_only_cancelled_appointments_stays_put_but_bookable(admin_client):
     slot = AppointmentFactory(status=AppointmentStatus.CANCELLED).slot
-    assert admin_client.patch(f"/api/time-slots/{slot.id}/", {"start_time": "11:00", "end_time": "11:30"}) \
-        .status_code == 200
+    before = (slot.start_time, slot.end_time)
+    assert_error(admin_client.patch(f"/api/time-slots/{slot.id}/", {"start_time": "11:00", "end_time": "11:30"}),
+                 409, "slot_has_history")
+    assert_error(admin_client.delete(f"/api/time-slots/{slot.id}/"), 409, "slot_has_history")
+    slot.refresh_from_db()
+    assert (slot.start_time, slot.end_time) == before
+    patient = PatientFactory()
+    booked = admin_client.post("/api/appointments/", {"patient": patient.id, "slot": slot.id, "reason": "x"},
+                               format="json")
+    assert booked.status_code == 201, booked.content
 
 
 def _monday_after(day):
