@@ -2,6 +2,7 @@ import django_filters
 
 from clinical.choices import AppointmentStatus
 from clinical.models import Appointment, Consultation, DoctorProfile, Patient, PatientDoctorMapping, TimeSlot
+from core.filters import StrictBooleanFilter
 
 
 def _visible_patients(request):
@@ -46,7 +47,7 @@ class MappingFilter(django_filters.FilterSet):
 class TimeSlotFilter(django_filters.FilterSet):
     date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
-    available = django_filters.BooleanFilter(
+    available = StrictBooleanFilter(
         method="filter_available",
         help_text="true: free slots that have not started; false: slots holding a live appointment.",
     )

@@ -221,3 +221,8 @@ def test_admin_created_through_the_api_can_use_django_admin(admin_client, client
 def test_usernames_cannot_look_like_emails(admin_client):
     assert_error(admin_client.post("/api/users/", {"username": "a@b.org", "email": "x@example.org",
                                                    "role": "nurse"}, format="json"), 400, fields=["username"])
+
+
+@pytest.mark.parametrize("query, field", [("is_active=maybe", "is_active"), ("department=abc", "department")])
+def test_users_list_refuses_unreadable_filters(admin_client, query, field):
+    assert_error(admin_client.get(f"/api/users/?{query}"), 400, fields=[field])

@@ -92,6 +92,7 @@ def test_list_filters(client_for):
     assert ids("") == {free.id, taken.id, cancelled.id, past.id}
     assert ids("&available=true") == {free.id, cancelled.id}
     assert ids("&available=false") == {taken.id}
+    assert_error(client.get(f"/api/time-slots/?doctor={doctor.id}&available=maybe"), 400, fields=["available"])
     assert ids(f"&date_from={TOMORROW}&date_to={TOMORROW + timedelta(days=1)}") == {free.id, taken.id}
     rows = {s["id"]: s["is_available"] for s in client.get(f"/api/time-slots/?doctor={doctor.id}").json()["results"]}
     assert rows == {free.id: True, taken.id: False, cancelled.id: True, past.id: False}
