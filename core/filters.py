@@ -30,7 +30,16 @@ class ListSearchFilter(_ListOnly, filters.SearchFilter):
 
 
 class ListOrderingFilter(_ListOnly, filters.OrderingFilter):
-    pass
+    """`ordering_aliases = {"priority": "priority_rank"}` on a view sorts a public field by an
+    annotation (e.g. a rank, where the stored text would sort alphabetically)."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        aliases = getattr(view, "ordering_aliases", {})
+        if not ordering or not aliases:
+            return ordering
+        return [("-" if term.startswith("-") else "") + aliases.get(term.lstrip("-"), term.lstrip("-"))
+                for term in ordering]
 
 
 @extend_schema_field(OpenApiTypes.INT)

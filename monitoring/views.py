@@ -119,6 +119,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     role_rules = {"list": CARE_TEAM, "retrieve": CARE_TEAM, "acknowledge": CARE_TEAM, "resolve": CARE_TEAM}
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
+    search_fields = ["note", "patient__last_name", "patient__first_name", "patient__medical_record_number"]
     ordering_fields = ["last_breach_at", "opened_at", "severity", "breach_count"]
 
     def get_queryset(self):
@@ -153,7 +154,9 @@ class DeviceApiKeyViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins
     role_rules = {"list": {Role.ADMIN}, "create": {Role.ADMIN}, "destroy": {Role.ADMIN},
                   "revoke_all": {Role.ADMIN}}
     serializer_class = DeviceApiKeySerializer
-    filter_backends = []
+    queryset = DeviceApiKey.objects.none()  # for the schema; get_queryset() scopes to the device
+    search_fields = ["name", "prefix"]
+    ordering_fields = ["created_at", "last_used_at", "name"]
 
     def device(self):
         return get_object_or_404(Device.objects.visible_to(self.request.user), pk=self.kwargs["device_id"])

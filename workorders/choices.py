@@ -13,6 +13,13 @@ class Priority(models.TextChoices):
     CRITICAL = "critical", "Critical"
 
 
+# `?ordering=priority` sorts by urgency, not alphabetically.
+PRIORITY_RANK = models.Case(
+    *(models.When(priority=priority, then=rank) for rank, priority in enumerate(Priority)),
+    output_field=models.IntegerField(),
+)
+
+
 class WorkOrderStatus(models.TextChoices):
     OPEN = "open", "Open"
     IN_PROGRESS = "in_progress", "In progress"

@@ -7,6 +7,7 @@ from rest_framework.exceptions import NotFound
 
 from accounts.choices import Role
 from workorders import services
+from workorders.choices import PRIORITY_RANK
 from workorders.filters import WorkOrderFilter
 from workorders.models import WorkOrder
 from workorders.pdf import render_work_order_pdf
@@ -56,9 +57,10 @@ class WorkOrderViewSet(viewsets.ModelViewSet):
     search_fields = ["work_number", "description", "device__asset_number", "device__name"]
     ordering_fields = ["id", "work_number", "created_at", "updated_at", "due_date", "priority", "status"]
     ordering = ["-created_at", "-id"]
+    ordering_aliases = {"priority": "priority_rank"}
 
     def get_queryset(self):
-        return WorkOrder.objects.visible_to(self.request.user).with_details()
+        return WorkOrder.objects.visible_to(self.request.user).with_details().annotate(priority_rank=PRIORITY_RANK)
 
     def get_serializer_class(self):
         if self.action == "create":

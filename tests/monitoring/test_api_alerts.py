@@ -175,3 +175,9 @@ def test_concurrent_breaching_batches_open_exactly_one_alert():
     assert statuses == [201] * 8
     alert = Alert.objects.get()
     assert (alert.patient, alert.breach_count, alert.peak_value) == (patient, 400, 147)
+
+
+def test_alerts_search_by_patient_name(ward):
+    AlertFactory(patient=ward.patient)
+    assert ward.nurse.get(f"/api/alerts/?search={ward.patient.last_name}").json()["count"] == 1
+    assert ward.nurse.get("/api/alerts/?search=nobody-by-that-name").json()["count"] == 0

@@ -418,3 +418,12 @@ def test_detail_routes_ignore_list_filters_and_search(team):
     assert response.status_code == 200, response.content
     team.order.refresh_from_db()
     assert team.order.description == "Louder"
+
+
+def test_ordering_by_priority_follows_urgency_not_the_alphabet(admin_client):
+    for priority in ("medium", "critical", "low", "high"):
+        WorkOrderFactory(priority=priority)
+    urgent_first = [w["priority"] for w in admin_client.get("/api/workorders/?ordering=-priority").json()["results"]]
+    assert urgent_first == ["critical", "high", "medium", "low"]
+    calm_first = [w["priority"] for w in admin_client.get("/api/workorders/?ordering=priority").json()["results"]]
+    assert calm_first == ["low", "medium", "high", "critical"]
