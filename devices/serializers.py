@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from clinical.models import Patient
-from core.serializers import RoleRestrictedFieldsMixin, display_name
+from core.serializers import RoleRestrictedFieldsMixin, ScopedPrimaryKeyRelatedField, display_name
 from devices.models import Device, Hospital, InventoryCheck, Room
 
 
@@ -96,14 +96,8 @@ class ChangeStatusSerializer(serializers.Serializer):
 
 
 class AssignPatientSerializer(serializers.Serializer):
-    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.none())
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            # Only patients the caller may see (and not archived): anyone else reads as a missing id.
-            self.fields["patient"].queryset = Patient.objects.visible_to(request.user).active()
+    # Only patients the caller may see (and not archived): anyone else reads as a missing id.
+    patient = ScopedPrimaryKeyRelatedField(lambda user: Patient.objects.visible_to(user).active())
 
 
 class InventoryCheckSerializer(serializers.ModelSerializer):

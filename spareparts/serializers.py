@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.serializers import RoleRestrictedFieldsMixin, display_name
+from core.serializers import RoleRestrictedFieldsMixin, ScopedPrimaryKeyRelatedField, display_name
 from devices.models import Device
 from spareparts.models import SparePartRequest
 from workorders.models import WorkOrder
@@ -36,23 +36,16 @@ class SparePartRequestWriteSerializer(RoleRestrictedFieldsMixin, serializers.Mod
 
     forbidden_fields = {"status", "decided_by", "decided_at", "decision_note", "requested_by"}
 
-    device = serializers.PrimaryKeyRelatedField(queryset=Device.objects.none())
-    work_order = serializers.PrimaryKeyRelatedField(queryset=WorkOrder.objects.none(), required=False,
-                                                    allow_null=True)
+    # Only the caller's devices and work orders: anything else reads as a missing id.
+    device = ScopedPrimaryKeyRelatedField(lambda user: Device.objects.visible_to(user))
+    work_order = ScopedPrimaryKeyRelatedField(lambda user: WorkOrder.objects.visible_to(user), required=False,
+                                              allow_null=True)
     # The upper bound is the column's (a 32-bit integer): a bigger number is a 400, not a database error.
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
 
     class Meta:
         model = SparePartRequest
         fields = ["part_name", "description", "quantity", "device", "work_order"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            # Only the caller's devices and work orders: anything else reads as a missing id.
-            self.fields["device"].queryset = Device.objects.visible_to(request.user)
-            self.fields["work_order"].queryset = WorkOrder.objects.visible_to(request.user)
 
     def to_representation(self, instance):
         return SparePartRequestSerializer(instance, context=self.context).data

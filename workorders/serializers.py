@@ -2,7 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from accounts.models import User
-from core.serializers import RoleRestrictedFieldsMixin, display_name
+from core.serializers import RoleRestrictedFieldsMixin, ScopedPrimaryKeyRelatedField, display_name
 from devices.models import Device
 from workorders.models import WorkOrder
 from workorders.photos import PhotoField
@@ -58,7 +58,7 @@ class _ReadBack:
 class WorkOrderCreateSerializer(_ReadBack, serializers.ModelSerializer):
     """Engineer or nurse reports a work order on a device within their scope (multipart for a photo)."""
 
-    device = serializers.PrimaryKeyRelatedField(queryset=Device.objects.none())
+    device = ScopedPrimaryKeyRelatedField(lambda user: Device.objects.visible_to(user))
     due_date = serializers.DateField(required=False, help_text="Derived from the priority when absent.")
     photo = PhotoField(required=False, help_text="JPEG, PNG, GIF or WebP; 5 MB at most.")
 
@@ -66,12 +66,6 @@ class WorkOrderCreateSerializer(_ReadBack, serializers.ModelSerializer):
         model = WorkOrder
         fields = ["device", "description", "work_type", "priority", "due_date", "photo"]
         extra_kwargs = {"work_type": {"required": True}, "priority": {"required": True}}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["device"].queryset = Device.objects.visible_to(request.user)
 
 
 class WorkOrderAdminUpdateSerializer(_ReadBack, serializers.ModelSerializer):
