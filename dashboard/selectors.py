@@ -17,39 +17,36 @@ from monitoring.models import Alert
 from spareparts.choices import SparePartStatus
 from spareparts.models import SparePartRequest
 from workorders.choices import WorkOrderStatus
-from workorders.models import WorkOrder
+from workorders.models import WorkOrder, overdue_q
 
 RECENT_ACTIVITY_SIZE = 10
 UPCOMING_STATUSES = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
 
 
-def _by_status(queryset, choices):
-    """{"total": n, <status>: n, ...} in one aggregate query."""
-    aggregates = {"total": Count("pk")}
+def _by_status(queryset, choices, **extra):
+    """{"total": n, <status>: n, ...} (and any extra aggregates) in one aggregate query."""
+    aggregates = {"total": Count("pk"), **extra}
     aggregates.update({status.value: Count("pk", filter=Q(status=status)) for status in choices})
     return queryset.aggregate(**aggregates)
 
 
 def admin_counts(user):
-    today = timezone.localdate()
-    work_orders = _by_status(WorkOrder.objects.all(), WorkOrderStatus)
-    work_orders_overdue = WorkOrder.objects.aggregate(
-        overdue=Count("pk", filter=Q(due_date__lt=today) & ~Q(status=WorkOrderStatus.CLOSED)))["overdue"]
+    work_orders = _by_status(WorkOrder.objects.all(), WorkOrderStatus, overdue=Count("pk", filter=overdue_q()))
+    overdue = work_orders.pop("overdue")
     return {
         "hospitals": Hospital.objects.count(),
         "devices_by_status": _by_status(Device.objects.all(), DeviceStatus),
         "work_orders_by_status": work_orders,
-        "overdue_work_orders": work_orders_overdue,
+        "overdue_work_orders": overdue,
         "pending_spare_parts": SparePartRequest.objects.filter(status=SparePartStatus.PENDING).count(),
     }
 
 
 def engineer_counts(user):
-    today = timezone.localdate()
     mine = WorkOrder.objects.filter(assigned_to=user).aggregate(
         my_open_work_orders=Count("pk", filter=Q(status=WorkOrderStatus.OPEN)),
         my_in_progress_work_orders=Count("pk", filter=Q(status=WorkOrderStatus.IN_PROGRESS)),
-        my_overdue_work_orders=Count("pk", filter=Q(due_date__lt=today) & ~Q(status=WorkOrderStatus.CLOSED)),
+        my_overdue_work_orders=Count("pk", filter=overdue_q()),
     )
     return {"assigned_devices": Device.objects.filter(assigned_engineer=user).count(), **mine}
 

@@ -1,9 +1,8 @@
 import django_filters
-from django.utils import timezone
 
 from core.filters import IdFilter, StrictBooleanFilter
 from workorders.choices import Priority, WorkOrderStatus, WorkType
-from workorders.models import WorkOrder
+from workorders.models import WorkOrder, overdue_q
 
 
 class WorkOrderFilter(django_filters.FilterSet):
@@ -26,5 +25,4 @@ class WorkOrderFilter(django_filters.FilterSet):
                   "reported_to"]
 
     def filter_overdue(self, queryset, name, value):
-        overdue = queryset.overdue(timezone.localdate())
-        return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
+        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())

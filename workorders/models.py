@@ -36,6 +36,11 @@ def photo_upload_to(instance, filename):
     return f"workorders/photos/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
 
 
+def overdue_q(today=None):
+    """Past its due date and not closed: the one definition (lists, filters, dashboard counts)."""
+    return Q(due_date__lt=today or timezone.localdate()) & ~Q(status=WorkOrderStatus.CLOSED)
+
+
 class WorkOrderQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Admin: all; engineer: assigned to them; nurse: reported by them; anyone else: nothing."""
@@ -49,7 +54,7 @@ class WorkOrderQuerySet(models.QuerySet):
         return self.none()
 
     def overdue(self, today=None):
-        return self.filter(due_date__lt=today or timezone.localdate()).exclude(status=WorkOrderStatus.CLOSED)
+        return self.filter(overdue_q(today))
 
     def with_details(self):
         return self.select_related("device__hospital", "device__room", "created_by", "assigned_to")
