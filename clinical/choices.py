@@ -39,6 +39,8 @@ APPOINTMENT_TRANSITIONS = {
     AppointmentStatus.NO_SHOW: set(),
 }
 
+# Appointments still to be seen ("upcoming" lists and counts).
+UPCOMING_STATUSES = frozenset({AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED})
 # A rescheduled appointment keeps its place in the machine only before the visit has begun.
 RESCHEDULABLE_STATUSES = frozenset({AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED})
 # Statuses that still hold their slot ("live"): every status but cancelled.

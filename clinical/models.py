@@ -165,14 +165,20 @@ class PatientDoctorMapping(models.Model):
         return f"{self.patient} -> {self.doctor}"
 
 
+def not_started_q(prefix=""):
+    """The slot (with prefix "slot__": the appointment's slot) has not started yet, server time."""
+    now = timezone.localtime()
+    return (Q(**{f"{prefix}date__gt": now.date()})
+            | Q(**{f"{prefix}date": now.date(), f"{prefix}start_time__gt": now.time()}))
+
+
 class TimeSlotQuerySet(models.QuerySet):
     def with_availability(self):
         live = Appointment.objects.filter(slot=OuterRef("pk")).exclude(status=AppointmentStatus.CANCELLED)
         return self.annotate(is_booked=Exists(live))
 
     def upcoming(self):
-        now = timezone.localtime()
-        return self.filter(Q(date__gt=now.date()) | Q(date=now.date(), start_time__gt=now.time()))
+        return self.filter(not_started_q())
 
     def free(self):
         """Slots without a live appointment that have not started yet."""

@@ -3,9 +3,8 @@
 from django.db.models import Count, F
 from django.utils import timezone
 
-from clinical.choices import AppointmentStatus
-
-UPCOMING_STATUSES = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
+from clinical.choices import UPCOMING_STATUSES, AppointmentStatus
+from clinical.models import not_started_q
 
 
 def appointments_today(queryset):
@@ -14,10 +13,7 @@ def appointments_today(queryset):
 
 def appointments_upcoming(queryset):
     """Scheduled or confirmed appointments whose slot has not started yet, soonest first."""
-    now = timezone.localtime()
-    later_today = queryset.filter(slot__date=now.date(), slot__start_time__gt=now.time())
-    after_today = queryset.filter(slot__date__gt=now.date())
-    return (later_today | after_today).filter(status__in=UPCOMING_STATUSES).order_by(
+    return queryset.filter(not_started_q("slot__"), status__in=UPCOMING_STATUSES).order_by(
         "slot__date", "slot__start_time", "id")
 
 

@@ -8,8 +8,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.choices import Role
-from clinical.choices import AppointmentStatus
-from clinical.models import Appointment
+from clinical.choices import UPCOMING_STATUSES, AppointmentStatus
+from clinical.models import Appointment, not_started_q
 from devices.choices import DeviceCategory, DeviceStatus
 from devices.models import Device, Hospital
 from monitoring.choices import AlertSeverity, AlertStatus
@@ -20,7 +20,6 @@ from workorders.choices import WorkOrderStatus
 from workorders.models import WorkOrder, overdue_q
 
 RECENT_ACTIVITY_SIZE = 10
-UPCOMING_STATUSES = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
 
 
 def _by_status(queryset, choices, **extra):
@@ -65,12 +64,10 @@ def doctor_device_counts(user):
 
 def doctor_appointment_counts(user):
     """Today's appointments (any status but cancelled) and the coming ones still to be seen."""
-    now = timezone.localtime()
-    later_today = Q(slot__date=now.date(), slot__start_time__gt=now.time())
+    today = timezone.localdate()
     return Appointment.objects.visible_to(user).aggregate(
-        todays_appointments=Count("pk", filter=Q(slot__date=now.date()) & ~Q(status=AppointmentStatus.CANCELLED)),
-        upcoming_appointments=Count(
-            "pk", filter=(Q(slot__date__gt=now.date()) | later_today) & Q(status__in=UPCOMING_STATUSES)),
+        todays_appointments=Count("pk", filter=Q(slot__date=today) & ~Q(status=AppointmentStatus.CANCELLED)),
+        upcoming_appointments=Count("pk", filter=not_started_q("slot__") & Q(status__in=UPCOMING_STATUSES)),
     )
 
 
