@@ -9,6 +9,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.serializers import display_name
+
 VITAL_FIELDS = [("systolic_bp", "Systolic BP (mmHg)"), ("diastolic_bp", "Diastolic BP (mmHg)"),
                 ("heart_rate", "Heart rate (bpm)"), ("temperature", "Temperature (°C)"),
                 ("respiratory_rate", "Respiratory rate (/min)"), ("spo2", "SpO2 (%)"), ("weight", "Weight (kg)"),
@@ -36,7 +38,7 @@ def consultation_pdf(consultation):
         Paragraph(f"Consultation {consultation.pk}", styles["Title"]),
         Paragraph(f"Patient: {_text(patient.first_name)} {_text(patient.last_name)} "
                   f"({_text(patient.medical_record_number)}), born {_text(patient.date_of_birth)}", body),
-        Paragraph(f"Doctor: {_text(doctor.user.get_full_name() or doctor.user.username)} "
+        Paragraph(f"Doctor: {_text(display_name(doctor.user))} "
                   f"({_text(doctor.specialization)})", body),
         Paragraph(f"Appointment: {_text(appointment.slot.date)} {appointment.slot.start_time:%H:%M}; "
                   f"status {_text(consultation.status)}", body),
@@ -65,7 +67,7 @@ def consultation_pdf(consultation):
     story.append(Paragraph("Notes", heading))
     notes = list(consultation.notes.select_related("author").order_by("created_at", "id"))
     for note in notes:
-        author = note.author.get_full_name() if note.author else ""
+        author = display_name(note.author) or ""
         story.append(Paragraph(f"<b>{_text(note.get_note_type_display())}</b> ({_text(author)}, "
                                f"{note.created_at:%Y-%m-%d %H:%M}): {_text(note.content)}", body))
     if not notes:

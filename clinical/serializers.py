@@ -21,15 +21,11 @@ from clinical.models import (
     TimeSlot,
     VitalSigns,
 )
-from core.serializers import RoleRestrictedFieldsMixin, ScopedPrimaryKeyRelatedField
+from core.serializers import RoleRestrictedFieldsMixin, ScopedPrimaryKeyRelatedField, display_name
 
 
 def _request_user(serializer):
     return serializer.context["request"].user
-
-
-def _full_name(user):
-    return user.get_full_name() or user.username
 
 
 # --- Departments and doctors --------------------------------------------------------------------
@@ -57,7 +53,7 @@ class DoctorProfileSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
     def get_name(self, obj) -> str:
-        return _full_name(obj.user)
+        return display_name(obj.user)
 
 
 class DoctorProfileAdminUpdateSerializer(DoctorProfileSerializer):
@@ -150,7 +146,7 @@ class MappingSerializer(serializers.ModelSerializer):
         return f"{obj.patient.first_name} {obj.patient.last_name}"
 
     def get_doctor_name(self, obj) -> str:
-        return _full_name(obj.doctor.user)
+        return display_name(obj.doctor.user)
 
 
 # --- Time slots -------------------------------------------------------------------------------
@@ -243,7 +239,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
         return f"{obj.patient.first_name} {obj.patient.last_name}"
 
     def get_doctor_name(self, obj) -> str:
-        return _full_name(obj.doctor.user)
+        return display_name(obj.doctor.user)
 
 
 def _bookable_patients(user):
@@ -290,7 +286,7 @@ class AppointmentHistorySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_changed_by_name(self, obj) -> str | None:
-        return _full_name(obj.changed_by) if obj.changed_by else None
+        return display_name(obj.changed_by)
 
 
 class StatisticsQuerySerializer(serializers.Serializer):
@@ -391,7 +387,7 @@ class ConsultationNoteSerializer(serializers.ModelSerializer):
         read_only_fields = ["consultation", "author", "created_at"]
 
     def get_author_name(self, obj) -> str | None:
-        return _full_name(obj.author) if obj.author else None
+        return display_name(obj.author)
 
 
 # --- Documents --------------------------------------------------------------------------------

@@ -10,14 +10,11 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import KeepTogether
 
+from core.serializers import display_name
 from workorders.models import WorkOrder
 
 PHOTO_MAX_WIDTH = 14 * cm
 PHOTO_MAX_HEIGHT = 10 * cm
-
-
-def _name(user):
-    return (user.get_full_name() or user.username) if user else "-"
 
 
 def _text(value):
@@ -45,8 +42,8 @@ def render_work_order_pdf(work_order: WorkOrder) -> bytes:
         ["Location", location],
         ["Type / priority", f"{work_order.get_work_type_display()} / {work_order.get_priority_display()}"],
         ["Status", work_order.get_status_display()],
-        ["Reported by", _name(work_order.created_by)],
-        ["Assigned to", _name(work_order.assigned_to)],
+        ["Reported by", (display_name(work_order.created_by) or "-")],
+        ["Assigned to", (display_name(work_order.assigned_to) or "-")],
         ["Reported on", f"{work_order.created_at:%Y-%m-%d %H:%M} UTC"],
         ["Due date", f"{work_order.due_date:%Y-%m-%d}"],
         ["Completed on", f"{work_order.completed_date:%Y-%m-%d}" if work_order.completed_date else "-"],
