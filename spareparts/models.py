@@ -3,8 +3,8 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.choices import Role
+from core.models import TrackedModel
 from spareparts.choices import SparePartStatus
-from workorders.models import TrackedModel
 
 
 class SparePartRequestQuerySet(models.QuerySet):

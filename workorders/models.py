@@ -7,27 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.choices import Role
+from core.models import TrackedModel
 from workorders.choices import Priority, WorkOrderStatus, WorkType
-
-
-class TrackedModel(models.Model):
-    """created_at / updated_at where a freshly created row has updated_at == created_at exactly,
-    so "created" and "updated" events (dashboard activity) can be told apart."""
-
-    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self._state.adding:
-            self.updated_at = self.created_at
-        else:
-            self.updated_at = timezone.now()
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
-        super().save(*args, **kwargs)
 
 
 def photo_upload_to(instance, filename):
