@@ -16,6 +16,12 @@ class Counter(models.Model):
         return f"{self.key}={self.value}"
 
     @classmethod
+    def next_monthly_number(cls, prefix, now=None):
+        """PREFIX-YYYYMM-NNNN from a per-month counter row (WO-202611-0001, SPR-202611-0001)."""
+        month = f"{(now or timezone.now()):%Y%m}"
+        return f"{prefix}-{month}-{cls.next_value(f'{prefix}-{month}'):04d}"
+
+    @classmethod
     def next_value(cls, key):
         table = connection.ops.quote_name(cls._meta.db_table)
         with connection.cursor() as cursor:

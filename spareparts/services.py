@@ -12,9 +12,7 @@ from spareparts.models import SparePartRequest
 
 
 def next_request_number(now=None):
-    """SPR-YYYYMM-NNNN from a per-month counter row (one atomic upsert: unique under concurrency)."""
-    month = f"{(now or timezone.now()):%Y%m}"
-    return f"SPR-{month}-{Counter.next_value(f'SPR-{month}'):04d}"
+    return Counter.next_monthly_number("SPR", now)
 
 
 def _locked(spare_request):

@@ -17,9 +17,7 @@ from workorders.models import WorkOrder
 
 
 def next_work_number(now=None):
-    """WO-YYYYMM-NNNN from a per-month counter row (one atomic upsert: unique under concurrency)."""
-    month = f"{(now or timezone.now()):%Y%m}"
-    return f"WO-{month}-{Counter.next_value(f'WO-{month}'):04d}"
+    return Counter.next_monthly_number("WO", now)
 
 
 def _locked(work_order):
