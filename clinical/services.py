@@ -1,6 +1,7 @@
 """Every clinical write that has a rule. Each runs in one transaction and locks what it decides on."""
 
 import uuid
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -171,19 +172,29 @@ def timeslot_bulk_create(*, doctor, date_from, date_to, weekdays, start_time, en
     if not times:
         raise ValidationError({"slot_minutes": ["No slot of this length fits between start_time and end_time."]})
     _lock_doctor(doctor)
-    created, skipped = [], []
+    # The doctor's slots in the range, read once: overlaps are found here, in memory, and the new
+    # slots go in with one bulk insert (the exclusion constraint still guards the database).
+    taken = defaultdict(list)
+    for day, begin, end in TimeSlot.objects.filter(doctor=doctor, date__range=(date_from, date_to)).values_list(
+            "date", "start_time", "end_time"):
+        taken[day].append((begin, end))
+    new, skipped = [], []
     # Count days rather than step past date_to: the day after 9999-12-31 does not exist.
     for offset in range((date_to - date_from).days + 1):
         day = date_from + timedelta(days=offset)
         if day.isoweekday() not in weekdays:
             continue
         for begin, end in times:
-            slot = TimeSlot(doctor=doctor, date=day, start_time=begin, end_time=end)
-            try:
-                created.append(_save_slot(slot))
-            except ValidationError:
+            if any(other_begin < end and begin < other_end for other_begin, other_end in taken[day]):
                 skipped.append({"date": day, "start_time": begin, "end_time": end,
                                 "reason": "overlaps an existing slot"})
+            else:
+                new.append(TimeSlot(doctor=doctor, date=day, start_time=begin, end_time=end))
+    try:
+        with transaction.atomic():
+            created = TimeSlot.objects.bulk_create(new)
+    except IntegrityError:
+        raise _overlap_error() from None
     return created, skipped
 
 
