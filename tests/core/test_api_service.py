@@ -201,3 +201,9 @@ def test_deploy_check_warns_about_a_console_email_backend(settings):
     assert [w.id for w in email_backend_check(None)] == ["meditrack.W001"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     assert email_backend_check(None) == []
+
+
+def test_django_error_log_lines_carry_the_request_id(api_client, caplog):
+    api_client.get("/api/users/", HTTP_X_REQUEST_ID="trace-me-1")  # 401, logged by django.request
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert records and all(getattr(r, "request_id", None) == "trace-me-1" for r in records)
