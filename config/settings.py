@@ -113,6 +113,11 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDI
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+# Periodic jobs (run by `celery -A config beat`); each is idempotent and also a management command.
+CELERY_BEAT_SCHEDULE = {
+    "flush-expired-tokens": {"task": "accounts.tasks.flush_expired_tokens", "schedule": 24 * 3600},
+    "create-reading-partitions": {"task": "monitoring.tasks.create_reading_partitions", "schedule": 24 * 3600},
+}
 
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
