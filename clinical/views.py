@@ -57,6 +57,7 @@ from clinical.serializers import (
     VitalSignsSerializer,
 )
 from core.db import save_unique
+from core.parsers import UPLOAD_PARSERS
 from core.permissions import AUTHENTICATED
 
 ADMIN = {Role.ADMIN}
@@ -234,7 +235,7 @@ class PatientViewSet(viewsets.ModelViewSet):
         return document
 
     @extend_schema(summary="A patient's documents", responses=PatientDocumentSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], parser_classes=UPLOAD_PARSERS)
     def documents(self, request, pk=None):
         return _paginated(self, self._documents(), PatientDocumentSerializer,
                           ordering_fields=["uploaded_at", "title", "kind", "size", "id"],

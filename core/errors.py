@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -103,7 +104,11 @@ def _from_django(exc):
 
 
 def exception_handler(exc, context):
-    """DRF EXCEPTION_HANDLER: every exception raised in a view becomes the one error shape."""
+    """DRF EXCEPTION_HANDLER: every exception raised in a view becomes the one error shape, in
+    JSON even on routes that otherwise answer a PDF, a file or YAML."""
+    request = context.get("request")
+    if request is not None:
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
     exc = _from_django(exc)
     if not isinstance(exc, exceptions.APIException):
         view = context.get("view")

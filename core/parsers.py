@@ -1,5 +1,6 @@
 from django.conf import settings
-from rest_framework.parsers import JSONParser
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser, MultiPartParser
 
 from core.errors import PayloadTooLarge
 
@@ -20,4 +21,11 @@ class LimitedJSONParser(JSONParser):
                 length = 0
             if length > limit:
                 raise PayloadTooLarge(f"The request body exceeds {limit} bytes.")
-        return super().parse(stream, media_type, parser_context)
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:  # e.g. [[[[...]]]] nested 100,000 deep
+            raise ParseError("JSON parse error - nested too deeply.") from exc
+
+
+# Routes that accept a file (work-order photos, patient documents): JSON or multipart.
+UPLOAD_PARSERS = [LimitedJSONParser, MultiPartParser]

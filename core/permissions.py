@@ -15,7 +15,9 @@ AUTHENTICATED = "authenticated"
 
 
 def action_name(request, view):
-    return getattr(view, "action", None) or request.method.lower()
+    method = request.method.lower()
+    # HEAD is GET without a body (viewsets already map it so; plain views do not).
+    return getattr(view, "action", None) or ("get" if method == "head" else method)
 
 
 class RolePermission(BasePermission):

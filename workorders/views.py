@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 
 from accounts.choices import Role
+from core.parsers import UPLOAD_PARSERS
 from workorders import services
 from workorders.choices import PRIORITY_RANK
 from workorders.filters import WorkOrderFilter
@@ -47,6 +48,7 @@ UPDATE_BY_ROLE = {
 )
 @extend_schema(tags=["work orders"])
 class WorkOrderViewSet(viewsets.ModelViewSet):
+    parser_classes = UPLOAD_PARSERS  # the photo comes as multipart
     role_rules = {
         "list": READERS, "retrieve": READERS, "pdf": READERS, "photo": READERS,
         "create": {Role.ENGINEER, Role.NURSE},

@@ -207,3 +207,37 @@ def test_django_error_log_lines_carry_the_request_id(api_client, caplog):
     api_client.get("/api/users/", HTTP_X_REQUEST_ID="trace-me-1")  # 401, logged by django.request
     records = [r for r in caplog.records if r.name == "django.request"]
     assert records and all(getattr(r, "request_id", None) == "trace-me-1" for r in records)
+
+
+def test_head_works_wherever_get_does(api_client, client_for):
+    assert api_client.head("/api/health/").status_code == 200
+    assert api_client.head("/api/").status_code == 200
+    assert client_for(Role.PATIENT).head("/api/auth/profile/").status_code == 200
+
+
+def test_public_docs_ignore_a_stale_bearer_token(api_client):
+    api_client.credentials(HTTP_AUTHORIZATION="Bearer garbage")
+    assert api_client.get("/api/schema/").status_code == 200
+    assert api_client.get("/api/docs/").status_code == 200
+
+
+def test_redoc_loads_nothing_from_outside(api_client):
+    page = api_client.get("/api/redoc/").content.decode()
+    assert "googleapis" not in page and "gstatic" not in page and "/static/" in page
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(api_client):
+    body = "[" * 100_000 + "]" * 100_000
+    assert_error(api_client.post("/api/auth/login/", data=body, content_type="application/json"), 400, "parse_error")
+
+
+def test_form_bodies_are_refused_where_json_is_expected(api_client):
+    response = api_client.post("/api/auth/login/", data="username=a&password=b",
+                               content_type="application/x-www-form-urlencoded")
+    assert_error(response, 415, "unsupported_media_type")
+
+
+def test_errors_are_json_even_where_the_route_answers_a_file(admin_client):
+    response = admin_client.get("/api/workorders/999999/pdf/", HTTP_ACCEPT="application/pdf")
+    assert response["Content-Type"].startswith("application/json")
+    assert_error(response, 404, "not_found")
