@@ -200,20 +200,21 @@ def _refusal(user):
 
 def login(*, identifier, password, address):
     """Username (or email) and password -> tokens. Failures count towards the throttle."""
-    login_guard.check_not_locked(identifier, address)
     # Usernames cannot contain "@" (see the serializers), so an identifier is one or the other.
     match = Q(email__iexact=identifier) if "@" in identifier else Q(username=identifier)
     user = User.objects.with_profiles().filter(match).first()
+    subject = login_guard.subject(identifier, user)
+    login_guard.check_not_locked(subject, address)
     if user is None or not user.check_password(password):
         if user is None:
             check_password(password, _DUMMY_PASSWORD_HASH)  # spend the same time as a real check
-        login_guard.record_failure(identifier, address)
+        login_guard.record_failure(subject, address)
         raise AuthenticationFailed("Invalid username or password.", code="invalid_credentials")
     refusal = _refusal(user)
     if refusal:
         code, message = refusal
         raise AuthenticationFailed(message, code=code)
-    login_guard.clear_failures(identifier)
+    login_guard.clear_failures(subject)
     refresh = RefreshToken.for_user(user)
     update_last_login(None, user)
     return user, refresh

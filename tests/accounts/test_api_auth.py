@@ -165,6 +165,16 @@ def test_failed_logins_are_throttled_per_username_with_retry_after(api_client, s
     assert login(api_client, username=other.username, password=DEFAULT_PASSWORD).status_code == 200
 
 
+def test_the_account_lock_holds_whether_username_or_email_is_used(api_client, settings):
+    settings.LOGIN_FAILURES_PER_USERNAME = 3
+    user = UserFactory()
+    for identifier in ({"username": user.username}, {"email": user.email}, {"username": user.username}):
+        api_client.post("/api/auth/login/", {**identifier, "password": "wrong"}, format="json")
+    by_email = api_client.post("/api/auth/login/", {"email": user.email, "password": DEFAULT_PASSWORD}, format="json")
+    assert_error(by_email, 429)
+    assert_error(login(api_client, username=user.username, password=DEFAULT_PASSWORD), 429)
+
+
 def test_failed_logins_are_throttled_per_client_address(api_client, settings):
     settings.LOGIN_FAILURES_PER_ADDRESS = 3
     for n in range(3):
