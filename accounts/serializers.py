@@ -1,5 +1,7 @@
 from django.utils import timezone
 from rest_framework import serializers
+from rest_framework_simplejwt import serializers as jwt_serializers
+from rest_framework_simplejwt.exceptions import InvalidToken
 
 from accounts.choices import SELF_REGISTERABLE_ROLES, OtpPurpose, Role
 from accounts.models import User
@@ -234,3 +236,13 @@ class RoleSerializer(serializers.Serializer):
 class MessageSerializer(serializers.Serializer):
     message = serializers.CharField()
 
+
+
+class TokenVerifySerializer(jwt_serializers.TokenVerifySerializer):
+    """A blacklisted token is as invalid as a forged one: 401 token_not_valid for both."""
+
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except serializers.ValidationError as exc:
+            raise InvalidToken("Token is blacklisted") from exc

@@ -26,6 +26,7 @@ from accounts.serializers import (
     RegisterSerializer,
     RejectSerializer,
     RoleSerializer,
+    TokenVerifySerializer,
     UserSerializer,
 )
 from accounts.throttles import OtpAddressThrottle, OtpEmailThrottle
@@ -78,7 +79,7 @@ class RefreshView(jwt_views.TokenRefreshView):
 
 @extend_schema(tags=AUTH_TAG, summary="Verify a token")
 class VerifyView(jwt_views.TokenVerifyView):
-    pass
+    serializer_class = TokenVerifySerializer
 
 
 class LogoutView(APIView):

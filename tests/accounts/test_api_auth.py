@@ -218,6 +218,8 @@ def test_logout_blacklists_the_refresh_token(api_client):
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
     assert api_client.post("/api/auth/logout/", {"refresh": tokens["refresh"]}, format="json").status_code == 204
     assert_error(api_client.post("/api/auth/refresh/", {"refresh": tokens["refresh"]}, format="json"), 401)
+    assert_error(api_client.post("/api/auth/verify/", {"token": tokens["refresh"]}, format="json"), 401,
+                 "token_not_valid")
 
 
 def test_logout_refuses_someone_elses_token(api_client, client_for):
