@@ -1,8 +1,22 @@
 """Serializer pieces every app shares: scoped related fields and role-restricted writes."""
 
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 datetime that must carry its offset (`Z` or `+02:00`): the contract's datetimes
+    are unambiguous, so a bare local time or a date is refused rather than guessed."""
+
+    default_error_messages = {"naive": "Give a datetime with a timezone offset, e.g. 2026-11-23T10:00:00Z."}
+
+    def to_internal_value(self, value):
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+        if isinstance(value, str) and (parsed is None or parsed.tzinfo is None):
+            self.fail("naive")
+        return super().to_internal_value(value)
 
 
 def display_name(user):
@@ -16,6 +30,7 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
     def __init__(self, scope, **kwargs):
         self.scope = scope
+        kwargs.setdefault("pk_field", serializers.IntegerField())  # 1.5 is not id 1
         super().__init__(**kwargs)
 
     def get_queryset(self):

@@ -61,7 +61,7 @@ def _integer(value, low=1, high=MAX_ID):
 
 
 def _timestamp(value, latest):
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value.isprintable():
         return None, "recorded_at must be an ISO 8601 datetime string."
     try:
         moment = datetime.fromisoformat(value)
@@ -135,7 +135,8 @@ def parse_batch(payload, *, user, device_key=None):
             errors.fail(index, "patient", f"Monitor {device_id} is assigned to another patient.")
         patient_id = patient_id if patient_id is not None else assigned_patient
         if patient_id is None:
-            errors.fail(index, "patient", f"Device {device_id} has no assigned patient; give `patient`.")
+            hint = "assign it to a patient first" if not is_admin else "give `patient`"
+            errors.fail(index, "patient", f"Device {device_id} has no assigned patient; {hint}.")
         rows.append((index, device_id, patient_id, bpm, recorded_at))
 
     # Only an admin names a patient other than the monitor's own: check that one exists.

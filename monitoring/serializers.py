@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from core.serializers import AwareDateTimeField
 from monitoring.choices import BUCKETS, MAX_BATCH
 from monitoring.ingest import EARLIEST
 from monitoring.models import Alert, DeviceApiKey, Reading
@@ -32,8 +33,8 @@ class HistoryQuerySerializer(serializers.Serializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateTimeField(required=False)
-        fields["to"] = serializers.DateTimeField(required=False)
+        fields["from"] = AwareDateTimeField(required=False)
+        fields["to"] = AwareDateTimeField(required=False)
         return fields
 
     def validate(self, attrs):

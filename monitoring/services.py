@@ -6,7 +6,8 @@ from datetime import UTC
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.errors import Conflict
+from core.errors import Conflict, DomainError
+from devices.choices import DeviceCategory
 from monitoring.choices import (
     ALERT_TRANSITIONS,
     CRITICAL_HIGH_FACTOR,
@@ -170,7 +171,7 @@ def readings_ingest(batch):
 def _alert_transition(alert, action):
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status not in ALERT_TRANSITIONS[action]:
-        raise Conflict(f"A {alert.status} alert cannot be {action}d.", code="invalid_transition")
+        raise Conflict(f"This alert is {alert.status}; it cannot be {action}d.", code="invalid_transition")
     return alert
 
 
@@ -194,7 +195,10 @@ def alert_resolve(*, alert, by, note=""):
 # --- device API keys ---------------------------------------------------------------------------
 
 def api_key_issue(*, device, by, name=""):
-    """A new ingest key for the device; the raw key is returned once and only its hash is kept."""
+    """A new ingest key for a monitor; the raw key is returned once and only its hash is kept."""
+    if device.category != DeviceCategory.MONITOR:
+        raise DomainError(f"Device {device.asset_number} is not a monitor: only monitors post readings.",
+                          code="not_a_monitor", errors={"device": ["Only monitors get ingest keys."]})
     raw, prefix, key_hash = DeviceApiKey.generate()
     key = DeviceApiKey.objects.create(device=device, name=name, prefix=prefix, key_hash=key_hash, created_by=by)
     return key, raw

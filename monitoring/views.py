@@ -119,7 +119,8 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     role_rules = {"list": CARE_TEAM, "retrieve": CARE_TEAM, "acknowledge": CARE_TEAM, "resolve": CARE_TEAM}
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
-    search_fields = ["note", "patient__last_name", "patient__first_name", "patient__medical_record_number"]
+    search_fields = ["kind", "severity", "note", "patient__last_name", "patient__first_name",
+                     "patient__medical_record_number"]
     ordering_fields = ["last_breach_at", "opened_at", "severity", "breach_count"]
 
     def get_queryset(self):

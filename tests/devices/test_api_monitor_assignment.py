@@ -164,3 +164,12 @@ def test_ten_patients_racing_for_one_monitor_exactly_one_wins():
     assert len(winners) == 1
     monitor.refresh_from_db()
     assert monitor.patient_id == winners[0]
+
+
+@pytest.mark.parametrize("value", [1.5, "abc", True, None])
+def test_patient_must_be_a_whole_id(ward, value):
+    body = {"patient": ward.patient.id + 0.5 if value == 1.5 else value}
+    response = ward.nurse_client.post(f"/api/devices/{ward.free.id}/assign/", body, format="json")
+    assert_error(response, 400, fields=["patient"])
+    ward.free.refresh_from_db()
+    assert ward.free.patient is None

@@ -96,3 +96,10 @@ def test_only_admins_manage_keys(client_for, role):
 def test_keys_of_a_missing_device_are_404(admin_client):
     assert_error(admin_client.post("/api/devices/999999/api-keys/", {}, format="json"), 404)
     assert_error(admin_client.delete("/api/devices/999999/api-keys/1/"), 404)
+
+
+def test_only_monitors_get_ingest_keys(admin_client):
+    pump = DeviceFactory()
+    assert_error(admin_client.post(f"/api/devices/{pump.id}/api-keys/", {}, format="json"), 400, "not_a_monitor",
+                 fields=["device"])
+    assert not DeviceApiKey.objects.exists()

@@ -72,6 +72,7 @@ def test_more_than_5000_is_refused(ward):
     ({"patient": 2**70}, "patient"),
     ({"recorded_at": "0001-01-01T00:00:00+01:00"}, "recorded_at"),
     ({"recorded_at": "1999-12-31T23:59:59Z"}, "recorded_at"),
+    ({"recorded_at": "2026-11-20T00:00:00\u0000Z"}, "recorded_at"),
 ])
 def test_one_bad_item_rejects_the_batch_with_its_index(ward, change, field):
     readings = batch(ward.monitor, 10)
@@ -182,6 +183,8 @@ def test_history_bad_parameters_are_400(ward):
                  fields=["bucket"])
     assert_error(ward.nurse.get(base + "?bucket=1h&to=0001-01-01T00:00:00Z"), 400, fields=["to"])
     assert_error(ward.nurse.get(base + "?from=1990-01-01T00:00:00Z"), 400, fields=["from"])
+    assert_error(ward.nurse.get(base + "?from=2026-11-20T10:00:00"), 400, fields=["from"])
+    assert_error(ward.nurse.get(base + "?to=2026-11-20"), 400, fields=["to"])
 
 
 def test_history_scoping(ward, client_for):
