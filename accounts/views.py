@@ -218,9 +218,18 @@ class RoleListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
+        """Five computed rows: `?search=` and `?ordering=` (role, name, user_count) apply in memory."""
         counts = dict(User.objects.values_list("role").annotate(n=Count("id")).order_by())
-        return [
+        rows = [
             {"role": role.value, "name": role.label, "description": ROLE_DESCRIPTIONS[role],
              "user_count": counts.get(role.value, 0)}
             for role in Role
         ]
+        term = self.request.query_params.get("search", "").strip().lower()
+        if term:
+            rows = [row for row in rows
+                    if any(term in str(row[key]).lower() for key in ("role", "name", "description"))]
+        ordering = self.request.query_params.get("ordering", "")
+        if ordering.lstrip("-") in ("role", "name", "user_count"):
+            rows.sort(key=lambda row: row[ordering.lstrip("-")], reverse=ordering.startswith("-"))
+        return rows

@@ -226,3 +226,10 @@ def test_usernames_cannot_look_like_emails(admin_client):
 @pytest.mark.parametrize("query, field", [("is_active=maybe", "is_active"), ("department=abc", "department")])
 def test_users_list_refuses_unreadable_filters(admin_client, query, field):
     assert_error(admin_client.get(f"/api/users/?{query}"), 400, fields=[field])
+
+
+def test_roles_list_supports_search_and_ordering(admin_client):
+    UserFactory.create_batch(3, nurse=True)
+    assert [r["role"] for r in admin_client.get("/api/roles/?search=nurs").json()["results"]] == ["nurse"]
+    ordered = [r["role"] for r in admin_client.get("/api/roles/?ordering=-user_count").json()["results"]]
+    assert ordered[0] == "nurse"
