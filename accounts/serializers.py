@@ -3,7 +3,7 @@ from rest_framework import serializers
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.exceptions import InvalidToken
 
-from accounts.choices import SELF_REGISTERABLE_ROLES, OtpPurpose, Role
+from accounts.choices import SELF_REGISTERABLE_ROLES, STAFF_ROLES, OtpPurpose, Role
 from accounts.models import User
 from accounts.services import check_password_strength
 from clinical.models import Department, DoctorProfile
@@ -30,6 +30,12 @@ def _validate_username(username):
     if "@" in username:
         raise serializers.ValidationError("A username cannot contain '@'.")
     return username
+
+
+def _check_department(role, department):
+    if department is not None and role not in STAFF_ROLES:
+        raise serializers.ValidationError(
+            {"department": ["Only doctors, nurses and engineers belong to a department."]})
 
 
 def _validate_unique_email(email, instance=None):
@@ -77,6 +83,7 @@ class NewUserSerializer(serializers.ModelSerializer):
         return value
 
     def validate(self, attrs):
+        _check_department(attrs.get("role", Role.PATIENT), attrs.get("department"))
         if attrs.get("role", Role.PATIENT) == Role.DOCTOR:
             missing = {
                 field: ["This field is required for a doctor."]
@@ -142,6 +149,11 @@ class AdminUserUpdateSerializer(serializers.ModelSerializer):
         if self.instance is not None and value != self.instance.approval_status:
             raise serializers.ValidationError("Decide a sign-up with the approve and reject routes.")
         return value
+
+    def validate(self, attrs):
+        if "department" in attrs:
+            _check_department(self.instance.role, attrs["department"])
+        return attrs
 
     def validate_role(self, value):
         if self.instance is not None and value != self.instance.role:

@@ -233,3 +233,14 @@ def test_roles_list_supports_search_and_ordering(admin_client):
     assert [r["role"] for r in admin_client.get("/api/roles/?search=nurs").json()["results"]] == ["nurse"]
     ordered = [r["role"] for r in admin_client.get("/api/roles/?ordering=-user_count").json()["results"]]
     assert ordered[0] == "nurse"
+
+
+def test_only_staff_belong_to_a_department(admin_client):
+    department = DepartmentFactory()
+    body = {"username": "p2", "email": "p2@example.org", "role": "patient", "department": department.id}
+    assert_error(admin_client.post("/api/users/", body, format="json"), 400, fields=["department"])
+    patient = UserFactory(patient=True)
+    assert_error(admin_client.patch(f"/api/users/{patient.id}/", {"department": department.id}, format="json"),
+                 400, fields=["department"])
+    patient.refresh_from_db()
+    assert patient.department is None and not User.objects.filter(username="p2").exists()
