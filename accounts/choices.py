@@ -18,7 +18,6 @@ ROLE_DESCRIPTIONS = {
 }
 
 # Role sets used by role_rules on viewsets.
-ALL_ROLES = frozenset(Role)
 STAFF_ROLES = frozenset({Role.DOCTOR, Role.NURSE, Role.ENGINEER})
 SELF_REGISTERABLE_ROLES = frozenset({Role.PATIENT, Role.DOCTOR, Role.NURSE, Role.ENGINEER})
 

@@ -46,12 +46,6 @@ class PayloadTooLarge(DomainError):
     default_detail = "The request body is too large."
 
 
-class ServiceUnavailable(DomainError):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "service_unavailable"
-    default_detail = "The service is unavailable."
-
-
 def error_body(code, message, errors=None):
     return {"status": "error", "code": code, "message": message, "errors": errors or {}}
 
