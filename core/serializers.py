@@ -10,12 +10,22 @@ class AwareDateTimeField(serializers.DateTimeField):
     """An ISO 8601 datetime that must carry its offset (`Z` or `+02:00`): the contract's datetimes
     are unambiguous, so a bare local time or a date is refused rather than guessed."""
 
-    default_error_messages = {"naive": "Give a datetime with a timezone offset, e.g. 2026-11-23T10:00:00Z."}
+    default_error_messages = {
+        "naive": "Give a datetime with a timezone offset, e.g. 2026-11-23T10:00:00Z.",
+        "impossible": "Not a real datetime ({reason}); give e.g. 2026-11-23T10:00:00Z.",
+    }
 
     def to_internal_value(self, value):
-        parsed = parse_datetime(value) if isinstance(value, str) else None
-        if isinstance(value, str) and (parsed is None or parsed.tzinfo is None):
-            self.fail("naive")
+        if isinstance(value, str):
+            # Well-formed but impossible values (February 30, hour 25, year 0, offset +25:00) make
+            # parse_datetime raise ValueError rather than answer None.
+            try:
+                parsed = parse_datetime(value)
+            except ValueError as exc:
+                reason = "the offset must lie within ±24 hours" if "offset" in str(exc) else str(exc)
+                self.fail("impossible", reason=reason)
+            if parsed is None or parsed.tzinfo is None:
+                self.fail("naive")
         return super().to_internal_value(value)
 
 
