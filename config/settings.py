@@ -5,6 +5,8 @@ defaults give a working development server: SQLite file, local-memory cache, eag
 console email, DEBUG on. See README.md "Configuration" and .env.example.
 """
 
+import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -93,15 +95,43 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# A persistent connection is checked before each request reuses it, so a database restart costs
+# no request a 500 (and /api/health/ does not report a live database down).
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves a threaded server (runserver): several connections write at once.
+    # IMMEDIATE makes every atomic() take SQLite's one write lock at BEGIN, so writers queue behind
+    # the busy timeout instead of failing "database is locked" on a read-to-write upgrade, and a
+    # check-then-write (slot overlap, one live appointment) runs alone, as select_for_update()
+    # (a no-op on SQLite) makes it on PostgreSQL. WAL lets readers run beside the writer. Options
+    # in DATABASE_URL's query string (`?timeout=5`) win.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+    # Tests on SQLite use a file (one per test process), not the in-memory database: threads in the
+    # race tests each open their own connection, and they must all see the same database.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"meditrack-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Every Redis call (cache, throttles, codes, Celery broker) gives up after this many seconds, so a
+# hung Redis costs a request about a second (then a degraded throttle or a 503), never a worker.
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=1.0)
+REDIS_CACHE_OPTIONS = {
+    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    "retry_on_timeout": False,
+}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="meditrack"),
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:
@@ -109,6 +139,15 @@ else:
 
 # --- Background work ---------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Bounded broker calls: queuing a task with Redis down or hung fails within a few seconds.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_SOCKET_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    "max_retries": 1,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True  # the worker itself waits for Redis to come back
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -121,6 +160,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# The API's failed-login lock under authenticate(), so Django admin's login shares it.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LoginGuardBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -165,8 +206,8 @@ REST_FRAMEWORK = {
         "core.filters.ListOrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "core.throttling.AnonRateThrottle",  # DRF's, degrading when the cache is down
+        "core.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="600/min"),
