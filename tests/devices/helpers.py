@@ -3,13 +3,8 @@
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="real concurrent transactions and row locks need PostgreSQL"
-)
 
 
 def run_concurrently(count, work):

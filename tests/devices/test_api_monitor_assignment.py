@@ -6,7 +6,7 @@ from core.errors import Conflict
 from core.testing import assert_error
 from devices import services
 from devices.models import Device
-from tests.devices.helpers import postgres_only, run_concurrently
+from tests.devices.helpers import run_concurrently
 from tests.factories import DepartmentFactory, PatientDoctorMappingFactory, PatientFactory, UserFactory
 from tests.factories.equipment import DeviceFactory
 
@@ -125,7 +125,6 @@ def test_an_engineer_may_not_assign(ward, client_for):
     assert_error(assign(engineer_client, ward.free, ward.patient.id), 403, "permission_denied")
 
 
-@postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_ten_monitors_racing_for_one_patient_exactly_one_wins():
     admin = UserFactory(admin=True)
@@ -145,7 +144,6 @@ def test_ten_monitors_racing_for_one_patient_exactly_one_wins():
     assert Device.objects.filter(patient=patient).count() == 1
 
 
-@postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_ten_patients_racing_for_one_monitor_exactly_one_wins():
     admin = UserFactory(admin=True)

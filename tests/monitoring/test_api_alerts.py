@@ -148,7 +148,6 @@ def test_alert_list_query_count_is_flat(ward, admin_client, django_assert_max_nu
         assert len(admin_client.get("/api/alerts/?page_size=50").json()["results"]) == 30
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-level concurrency needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_breaching_batches_open_exactly_one_alert():
     patient, monitor = monitored_patient()

@@ -8,7 +8,7 @@ from django.utils import timezone
 from core.models import Counter
 from spareparts import services as spare_services
 from spareparts.models import SparePartRequest
-from tests.devices.helpers import postgres_only, run_concurrently
+from tests.devices.helpers import run_concurrently
 from tests.factories import UserFactory
 from tests.factories.equipment import DeviceFactory, WorkOrderFactory
 from workorders import services
@@ -49,7 +49,6 @@ def test_a_new_row_has_updated_at_equal_to_created_at_and_an_edit_moves_it():
     assert order.updated_at > order.created_at
 
 
-@postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_work_orders_get_twenty_distinct_numbers():
     nurse = UserFactory(nurse=True)
@@ -67,7 +66,6 @@ def test_twenty_concurrent_work_orders_get_twenty_distinct_numbers():
     assert WorkOrder.objects.count() == 20
 
 
-@postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_spare_part_requests_get_twenty_distinct_numbers():
     engineer = UserFactory(engineer=True)
