@@ -1,9 +1,10 @@
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
-from accounts.choices import ApprovalStatus, Role
+from accounts.choices import STAFF_ROLES, ApprovalStatus, Role
 
 
 class UserQuerySet(models.QuerySet):
@@ -48,6 +49,12 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    def clean(self):
+        """Model validation (Django admin's forms): only staff belong to a department, as in the API."""
+        super().clean()
+        if self.department_id is not None and self.role not in STAFF_ROLES:
+            raise ValidationError({"department": "Only doctors, nurses and engineers belong to a department."})
 
     @property
     def doctor_id(self):

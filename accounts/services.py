@@ -37,13 +37,13 @@ def _email_after_commit(subject, body, recipient):
 
 
 def _create_profile(user, profile):
-    """The role's clinical identity: a doctor profile, or the patient's own record."""
+    """The role's clinical identity: a doctor profile (its department is the user's), or the
+    patient's own record."""
     if user.role == Role.DOCTOR:
         DoctorProfile.objects.create(
             user=user,
             medical_license_number=profile["medical_license_number"],
             specialization=profile["specialization"],
-            department=profile.get("department"),
         )
     elif user.role == Role.PATIENT:
         Patient.objects.create(

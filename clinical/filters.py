@@ -1,7 +1,16 @@
 import django_filters
 
+from accounts.choices import ApprovalStatus
 from clinical.choices import AppointmentStatus
-from clinical.models import Appointment, Consultation, DoctorProfile, Patient, PatientDoctorMapping, TimeSlot
+from clinical.models import (
+    Appointment,
+    Consultation,
+    Department,
+    DoctorProfile,
+    Patient,
+    PatientDoctorMapping,
+    TimeSlot,
+)
 from core.filters import StrictBooleanFilter
 
 
@@ -22,9 +31,15 @@ class ScopedPatientFilter(django_filters.ModelChoiceFilter):
 
 
 class DoctorProfileFilter(django_filters.FilterSet):
+    # The department is the doctor user's (one source of truth for all staff).
+    department = django_filters.ModelChoiceFilter(field_name="user__department", queryset=Department.objects.all())
+    # Admins see every profile; these pick out sign-ups still waiting (non-admins see practising doctors only).
+    approval_status = django_filters.ChoiceFilter(field_name="user__approval_status", choices=ApprovalStatus.choices)
+    is_active = StrictBooleanFilter(field_name="user__is_active")
+
     class Meta:
         model = DoctorProfile
-        fields = ["department", "specialization"]
+        fields = ["department", "specialization", "approval_status", "is_active"]
 
 
 class PatientFilter(django_filters.FilterSet):

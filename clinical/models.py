@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from accounts.choices import Role
+from accounts.choices import ApprovalStatus, Role
 from clinical.choices import (
     AppointmentStatus,
     BloodType,
@@ -36,22 +36,43 @@ class Department(models.Model):
         return self.name
 
 
+class DoctorProfileQuerySet(models.QuerySet):
+    def practising(self):
+        """Approved, active doctors: the only ones who may hold slots and appointments or be mapped
+        to patients (a self-registered doctor stays out until an admin approves the sign-up)."""
+        return self.filter(user__is_active=True, user__approval_status=ApprovalStatus.APPROVED)
+
+    def visible_to(self, user):
+        """Admins see every profile (pending sign-ups included); everyone else practising doctors only."""
+        if getattr(user, "role", None) == Role.ADMIN:
+            return self.all()
+        return self.practising()
+
+
 class DoctorProfile(models.Model):
-    """The clinical identity of a doctor user; every `doctor` field in the API is this id."""
+    """The clinical identity of a doctor user; every `doctor` field in the API is this id.
+    The doctor's department is the user's (`User.department`, one source of truth for all staff)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doctor_profile")
     medical_license_number = models.CharField(max_length=64, unique=True)
     specialization = models.CharField(max_length=120)
-    department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="doctors"
-    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DoctorProfileQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
 
     def __str__(self):
         return f"Dr. {self.user.get_full_name() or self.user.username}"
+
+    @property
+    def department(self):
+        return self.user.department
+
+    @property
+    def is_practising(self):
+        return self.user.is_active and self.user.approval_status == ApprovalStatus.APPROVED
 
 
 def next_medical_record_number():

@@ -37,6 +37,33 @@ class DepartmentSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
+class UserDepartmentField(serializers.PrimaryKeyRelatedField):
+    """A doctor's `department` is their user's (`User.department`, one source of truth for all staff):
+    read from the user here, written to the user by the serializer's create/update."""
+
+    def use_pk_only_optimization(self):
+        return False
+
+    def get_attribute(self, instance):
+        return instance.user.department
+
+
+class PractisingDoctorField(serializers.PrimaryKeyRelatedField):
+    """`doctor` on a write: only approved, active doctors are offered or accepted (a pending
+    sign-up holds no slots, appointments or patients)."""
+
+    default_error_messages = {
+        "does_not_exist": 'No approved, active doctor has id "{pk_value}" (a sign-up is approved first).',
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("pk_field", serializers.IntegerField())  # 1.5 is not id 1
+        super().__init__(queryset=DoctorProfile.objects.practising().select_related("user"), **kwargs)
+
+
+_UNSET = object()
+
+
 class DoctorProfileSerializer(serializers.ModelSerializer):
     user = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(role=Role.DOCTOR, doctor_profile__isnull=True),
@@ -44,7 +71,11 @@ class DoctorProfileSerializer(serializers.ModelSerializer):
     )
     name = serializers.SerializerMethodField()
     email = serializers.EmailField(source="user.email", read_only=True)
-    department_name = serializers.CharField(source="department.name", read_only=True, allow_null=True)
+    department = UserDepartmentField(
+        queryset=Department.objects.all(), required=False, allow_null=True,
+        help_text="The doctor user's department (the same value as the user's `department`).",
+    )
+    department_name = serializers.CharField(source="user.department.name", read_only=True, allow_null=True)
 
     class Meta:
         model = DoctorProfile
@@ -55,6 +86,23 @@ class DoctorProfileSerializer(serializers.ModelSerializer):
     def get_name(self, obj) -> str:
         return display_name(obj.user)
 
+    def _save_department(self, profile, department):
+        if department is not _UNSET and profile.user.department_id != getattr(department, "pk", None):
+            profile.user.department = department
+            profile.user.save(update_fields=["department"])
+
+    def create(self, validated_data):
+        department = validated_data.pop("department", _UNSET)
+        profile = super().create(validated_data)
+        self._save_department(profile, department)
+        return profile
+
+    def update(self, instance, validated_data):
+        department = validated_data.pop("department", _UNSET)
+        profile = super().update(instance, validated_data)
+        self._save_department(profile, department)
+        return profile
+
 
 class DoctorProfileAdminUpdateSerializer(DoctorProfileSerializer):
     """The linked user never changes; everything else may."""
@@ -63,10 +111,13 @@ class DoctorProfileAdminUpdateSerializer(DoctorProfileSerializer):
 
 
 class DoctorProfileSelfUpdateSerializer(RoleRestrictedFieldsMixin, DoctorProfileSerializer):
-    """A doctor edits their own profile, never the licence number (changing it is refused)."""
+    """A doctor edits their own profile, never the licence number nor the department (an admin
+    assigns staff departments, as on the account profile); changing either is refused."""
 
     user = serializers.PrimaryKeyRelatedField(read_only=True)
-    forbidden_fields = {"medical_license_number", "user"}
+    department = UserDepartmentField(read_only=True)
+    forbidden_fields = {"medical_license_number", "user", "department"}
+    forbidden_messages = {"department": "An administrator assigns departments (PATCH /api/users/{id}/)."}
 
     class Meta(DoctorProfileSerializer.Meta):
         read_only_fields = ["medical_license_number", "created_at"]
@@ -129,8 +180,8 @@ class PatientContactSerializer(RoleRestrictedFieldsMixin, PatientSerializer):
 
 class MappingSerializer(serializers.ModelSerializer):
     patient = ScopedPrimaryKeyRelatedField(lambda user: Patient.objects.active())
-    doctor = serializers.PrimaryKeyRelatedField(
-        queryset=DoctorProfile.objects.all(), required=False,
+    doctor = PractisingDoctorField(
+        required=False,
         help_text="Required for an admin; a doctor may omit it (themself) and may name only themself.",
     )
     patient_name = serializers.SerializerMethodField()
@@ -152,9 +203,9 @@ class MappingSerializer(serializers.ModelSerializer):
 # --- Time slots -------------------------------------------------------------------------------
 
 class TimeSlotSerializer(serializers.ModelSerializer):
-    doctor = serializers.PrimaryKeyRelatedField(
-        queryset=DoctorProfile.objects.all(), required=False,
-        help_text="Required for an admin; a doctor may omit it (themself).",
+    doctor = PractisingDoctorField(
+        required=False,
+        help_text="Required for an admin; a doctor may omit it (themself). Approved, active doctors only.",
     )
     is_available = serializers.SerializerMethodField()
 
@@ -182,9 +233,9 @@ class TimeSlotUpdateSerializer(TimeSlotSerializer):
 
 
 class BulkSlotsSerializer(serializers.Serializer):
-    doctor = serializers.PrimaryKeyRelatedField(
-        queryset=DoctorProfile.objects.all(), required=False,
-        help_text="Required for an admin; a doctor may omit it (themself).",
+    doctor = PractisingDoctorField(
+        required=False,
+        help_text="Required for an admin; a doctor may omit it (themself). Approved, active doctors only.",
     )
     date_from = serializers.DateField()
     date_to = serializers.DateField()
@@ -216,7 +267,7 @@ class BulkSlotsResultSerializer(serializers.Serializer):
 
 
 class AvailabilityQuerySerializer(serializers.Serializer):
-    doctor = serializers.PrimaryKeyRelatedField(queryset=DoctorProfile.objects.all())
+    doctor = PractisingDoctorField()
     date = serializers.DateField()
 
 
@@ -252,8 +303,8 @@ class AppointmentCreateSerializer(serializers.Serializer):
         help_text="A patient may omit it (themself); others name a patient in their scope.",
     )
     slot = serializers.PrimaryKeyRelatedField(queryset=TimeSlot.objects.all())
-    doctor = serializers.PrimaryKeyRelatedField(
-        queryset=DoctorProfile.objects.all(), required=False,
+    doctor = PractisingDoctorField(
+        required=False,
         help_text="Optional: the appointment's doctor is the slot's; when given it must be that doctor.",
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="")

@@ -82,6 +82,7 @@ def patient_archive(*, patient, by):
 # --- Mappings ----------------------------------------------------------------------------------
 
 def mapping_create(*, patient, doctor, by):
+    _check_practising(doctor)
     try:
         with transaction.atomic():
             return PatientDoctorMapping.objects.create(patient=patient, doctor=doctor, created_by=by)
@@ -91,9 +92,28 @@ def mapping_create(*, patient, doctor, by):
 
 # --- Time slots --------------------------------------------------------------------------------
 
+NOT_PRACTISING = "This doctor is not approved and active: approve the sign-up (or reactivate the account) first."
+
+
+def _check_practising(doctor, field="doctor"):
+    """Only approved, active doctors hold slots and appointments (the serializers offer no others;
+    this is the rule itself, for every caller)."""
+    if not doctor.is_practising:
+        raise ValidationError({field: [NOT_PRACTISING]})
+
+
 def _lock_doctor(doctor):
     # Serialises slot writes per doctor, so the overlap check below is sound on SQLite too.
-    return DoctorProfile.objects.select_for_update().get(pk=doctor.pk)
+    return DoctorProfile.objects.select_for_update().select_related("user").get(pk=doctor.pk)
+
+
+def _check_not_past(slot):
+    """A slot is made for the future: one whose start has passed is a 400 naming the date (an earlier
+    day) or the start time (earlier today)."""
+    if slot.has_started:
+        if slot.date < timezone.localdate():
+            raise ValidationError({"date": ["A slot cannot be in the past: choose today or a later date."]})
+        raise ValidationError({"start_time": ["This start time has already passed today: choose a later one."]})
 
 
 def _overlap_error():
@@ -118,8 +138,11 @@ def _save_slot(slot):
 
 @transaction.atomic
 def timeslot_create(*, doctor, date, start_time, end_time):
-    _lock_doctor(doctor)
-    return _save_slot(TimeSlot(doctor=doctor, date=date, start_time=start_time, end_time=end_time))
+    doctor = _lock_doctor(doctor)
+    _check_practising(doctor)
+    slot = TimeSlot(doctor=doctor, date=date, start_time=start_time, end_time=end_time)
+    _check_not_past(slot)
+    return _save_slot(slot)
 
 
 def _lock_unbooked_slot(slot, verb):
@@ -139,6 +162,7 @@ def timeslot_update(*, slot, by, **fields):
     slot = _lock_unbooked_slot(slot, "changed")
     for name, value in fields.items():
         setattr(slot, name, value)
+    _check_not_past(slot)  # a free slot may be moved, but not into the past
     return _save_slot(slot)
 
 
@@ -163,7 +187,13 @@ def _day_slot_times(start_time, end_time, slot_minutes):
 @transaction.atomic
 def timeslot_bulk_create(*, doctor, date_from, date_to, weekdays, start_time, end_time, slot_minutes):
     """A run of back-to-back slots of `slot_minutes` in [start_time, end_time) on the chosen ISO
-    weekdays; a slot that would overlap an existing one is skipped and reported, not an error."""
+    weekdays; a slot that would overlap an existing one is skipped and reported, not an error.
+    A run starting before today is refused (400 naming date_from); today's slots whose start has
+    already passed are skipped and reported ("already started"), so a run for today makes the rest
+    of the day."""
+    today = timezone.localdate()
+    if date_from < today:
+        raise ValidationError({"date_from": ["A run of slots cannot start in the past: choose today or later."]})
     if date_to < date_from:
         raise ValidationError({"date_to": ["date_to must not be before date_from."]})
     if (date_to - date_from).days + 1 > MAX_BULK_DAYS:
@@ -171,7 +201,9 @@ def timeslot_bulk_create(*, doctor, date_from, date_to, weekdays, start_time, en
     times = _day_slot_times(start_time, end_time, slot_minutes)
     if not times:
         raise ValidationError({"slot_minutes": ["No slot of this length fits between start_time and end_time."]})
-    _lock_doctor(doctor)
+    doctor = _lock_doctor(doctor)
+    _check_practising(doctor)
+    now = timezone.localtime().time()
     # The doctor's slots in the range, read once: overlaps are found here, in memory, and the new
     # slots go in with one bulk insert (the exclusion constraint still guards the database).
     taken = defaultdict(list)
@@ -185,7 +217,9 @@ def timeslot_bulk_create(*, doctor, date_from, date_to, weekdays, start_time, en
         if day.isoweekday() not in weekdays:
             continue
         for begin, end in times:
-            if any(other_begin < end and begin < other_end for other_begin, other_end in taken[day]):
+            if day == today and begin <= now:
+                skipped.append({"date": day, "start_time": begin, "end_time": end, "reason": "already started"})
+            elif any(other_begin < end and begin < other_end for other_begin, other_end in taken[day]):
                 skipped.append({"date": day, "start_time": begin, "end_time": end,
                                 "reason": "overlaps an existing slot"})
             else:
@@ -212,10 +246,13 @@ def _slot_taken():
 
 
 def _claimable_slot(slot, field="slot"):
-    """Lock the slot, refuse one in the past (400) or already holding a live appointment (409)."""
-    slot = TimeSlot.objects.select_for_update().select_related("doctor").get(pk=slot.pk)
+    """Lock the slot, refuse one in the past or of a doctor who is not approved and active (400), or
+    one already holding a live appointment (409)."""
+    slot = TimeSlot.objects.select_for_update().select_related("doctor__user").get(pk=slot.pk)
     if slot.has_started:
         raise ValidationError({field: ["This slot lies in the past."]})
+    if not slot.doctor.is_practising:
+        raise ValidationError({field: ["This slot's doctor is not approved and active; choose another doctor."]})
     if slot.appointments.exclude(status=AppointmentStatus.CANCELLED).exists():
         raise _slot_taken()
     return slot
@@ -241,11 +278,15 @@ def _lock_appointment(appointment):
     return Appointment.objects.select_for_update().get(pk=appointment.pk)
 
 
-def _transition(appointment, target, *, by, note="", **changes):
+def _transition(appointment, target, *, by, note="", check=None, **changes):
+    """One appointment transition: lock, check the status machine, then `check(appointment)` (a
+    rule of this transition), write, record history."""
     appointment = _lock_appointment(appointment)
     current = appointment.status
     if not can_transition(current, target):
         raise Conflict(f"An appointment that is {current} cannot become {target}.", code="invalid_transition")
+    if check is not None:
+        check(appointment)
     appointment.status = target
     for name, value in changes.items():
         setattr(appointment, name, value)
@@ -265,9 +306,16 @@ def appointment_cancel(*, appointment, by, reason=""):
     return _transition(appointment, AppointmentStatus.CANCELLED, by=by, note=reason, cancel_reason=reason)
 
 
+def _check_slot_started(appointment):
+    if not appointment.slot.has_started:
+        raise Conflict(f"The appointment starts at {appointment.slot.starts_at.isoformat()}: a patient can be "
+                       "marked as a no-show only once it has started (cancel it instead).", code="not_started")
+
+
 @transaction.atomic
 def appointment_no_show(*, appointment, by):
-    return _transition(appointment, AppointmentStatus.NO_SHOW, by=by)
+    """Only once the slot has started: before that the patient can still come (409 not_started)."""
+    return _transition(appointment, AppointmentStatus.NO_SHOW, by=by, check=_check_slot_started)
 
 
 @transaction.atomic

@@ -133,7 +133,8 @@ class DoctorProfileViewSet(viewsets.ModelViewSet):
     ordering_fields = ["id", "specialization", "user__last_name", "created_at"]
 
     def get_queryset(self):
-        queryset = DoctorProfile.objects.select_related("user", "department")
+        # Non-admins see approved, active doctors only; admins every profile (?approval_status=pending).
+        queryset = DoctorProfile.objects.visible_to(self.request.user).select_related("user__department")
         if self.action == "partial_update" and _role(self.request) == Role.DOCTOR:
             return queryset.filter(user=self.request.user)  # a doctor's write scope: their own profile
         return queryset
@@ -209,7 +210,7 @@ class PatientViewSet(viewsets.ModelViewSet):
     def doctors(self, request, pk=None):
         patient = self.get_object()
         doctors = DoctorProfile.objects.filter(patient_mappings__patient=patient).select_related(
-            "user", "department").order_by("id")
+            "user__department").order_by("id")
         return _paginated(self, doctors, DoctorProfileSerializer, ordering_fields=["id", "specialization"],
                           search_fields=["user__first_name", "user__last_name", "specialization"])
 

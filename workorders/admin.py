@@ -1,5 +1,14 @@
+"""Work orders in Django admin: a second door with the API's rules. Numbers come from the counter,
+statuses move only through actions running the API's services, and a closed work order is final
+(read-only here as in the API)."""
+
 from django.contrib import admin
 
+from accounts.choices import Role
+from accounts.models import User
+from core.admin import service_action
+from workorders import services
+from workorders.choices import WorkOrderStatus
 from workorders.models import WorkOrder
 
 
@@ -10,10 +19,32 @@ class WorkOrderAdmin(admin.ModelAdmin):
     list_filter = ["status", "work_type", "priority", "due_date", "device__hospital"]
     search_fields = ["work_number", "description", "device__asset_number", "device__name"]
     list_select_related = ["device", "assigned_to", "created_by"]
-    raw_id_fields = ["device", "assigned_to"]
-    # Numbers come from the counter and statuses move through the API's services.
-    readonly_fields = ["work_number", "status", "completed_date", "created_by", "created_at", "updated_at"]
+    raw_id_fields = ["assigned_to"]
+    readonly_fields = ["work_number", "device", "status", "completed_date", "created_by", "created_at",
+                       "updated_at"]
     date_hierarchy = "created_at"
+    actions = [
+        service_action(services.workorder_start, arg="work_order", name="start_work_orders",
+                       description="Start the selected work orders (open -> in progress)"),
+        service_action(services.workorder_close, arg="work_order", name="close_work_orders",
+                       description="Close the selected work orders (needs the technical action recorded)"),
+    ]
 
     def has_add_permission(self, request):
         return False  # work orders are reported through the API, which numbers them
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or obj.status != WorkOrderStatus.CLOSED  # closed is final
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assigned_to":  # as the API: only an active engineer is assigned
+            kwargs["queryset"] = User.objects.filter(role=Role.ENGINEER, is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        # The API's own update: it re-checks that the work order is not closed (under a row lock).
+        services.workorder_update(work_order=obj, by=request.user,
+                                  **{name: form.cleaned_data[name] for name in form.changed_data})
+
+    def delete_model(self, request, obj):
+        services.workorder_delete(work_order=obj, by=request.user)  # also removes the photo file

@@ -151,7 +151,9 @@ def test_transition_role_matrix(clients, department, route, role):
     patient.department = department
     patient.save()
     start = S.IN_PROGRESS if route == "complete" else S.SCHEDULED
-    appointment = AppointmentFactory(slot=TimeSlotFactory(doctor=doctor), patient=patient, status=start)
+    # A no-show needs a slot that has started (yesterday's); the other routes a future one.
+    day = TODAY - timedelta(days=1) if route == "no-show" else TODAY + timedelta(days=30)
+    appointment = AppointmentFactory(slot=TimeSlotFactory(doctor=doctor, date=day), patient=patient, status=start)
     body = {"slot": TimeSlotFactory(doctor=doctor).id} if route == "reschedule" else {}
     response = clients[role].post(f"/api/appointments/{appointment.id}/{route}/", body)
     if role in ROUTE_ROLES[route]:

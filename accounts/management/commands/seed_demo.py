@@ -66,8 +66,7 @@ class Command(BaseCommand):
             users[username] = (user, created)
         doctor, patient = users["doctor"][0], users["patient"][0]
         DoctorProfile.objects.get_or_create(
-            user=doctor, defaults={"medical_license_number": "LIC-DEMO-0001", "specialization": "Cardiology",
-                                   "department": department},
+            user=doctor, defaults={"medical_license_number": "LIC-DEMO-0001", "specialization": "Cardiology"},
         )
         Patient.objects.get_or_create(
             user=patient, defaults={"first_name": patient.first_name, "last_name": patient.last_name,
