@@ -14,7 +14,10 @@ COPY spareparts ./spareparts
 COPY monitoring ./monitoring
 COPY dashboard ./dashboard
 COPY manage.py ./
-RUN pip install . && useradd --create-home meditrack && mkdir -p /app/media && chown meditrack /app/media
+# The app user owns what it writes: uploads, and Celery beat's schedule (a named volume mounted on
+# either directory takes its owner from here).
+RUN pip install . && useradd --create-home meditrack \
+    && mkdir -p /app/media /var/lib/meditrack/beat && chown meditrack /app/media /var/lib/meditrack/beat
 
 # collectstatic needs a key but no secrets: the build-time key is thrown away.
 RUN DEBUG=off SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
