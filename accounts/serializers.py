@@ -7,6 +7,7 @@ from accounts.choices import SELF_REGISTERABLE_ROLES, STAFF_ROLES, OtpPurpose, R
 from accounts.models import User
 from accounts.services import check_password_strength
 from clinical.models import Department, DoctorProfile
+from core.serializers import RoleRestrictedFieldsMixin
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -120,8 +121,14 @@ class RegisterSerializer(NewUserSerializer):
         return attrs
 
 
-class AdminUserCreateSerializer(NewUserSerializer):
+class AdminUserCreateSerializer(RoleRestrictedFieldsMixin, NewUserSerializer):
+    """An invited user sets their own password with the emailed code: a `password` sent here is
+    refused (400), not dropped (the admin would believe it works)."""
+
     role = serializers.ChoiceField(choices=Role.choices)
+    forbidden_fields = ("password",)
+    forbidden_messages = {"password": "Invited users set their own password with the emailed code "
+                                      "(POST /api/auth/password/reset/); leave it out."}
 
 
 class AdminUserUpdateSerializer(serializers.ModelSerializer):
@@ -166,8 +173,9 @@ class AdminUserUpdateSerializer(serializers.ModelSerializer):
         return UserSerializer(instance, context=self.context).data
 
 
-class ProfileSerializer(serializers.ModelSerializer):
-    """The caller's own account: role, approval and active flags are read-only."""
+class ProfileSerializer(RoleRestrictedFieldsMixin, serializers.ModelSerializer):
+    """The caller's own account: role, approval and active flags are read-only (changing one is a
+    400 naming it)."""
 
     email = serializers.EmailField(required=False)
     doctor_id = serializers.IntegerField(read_only=True, allow_null=True)

@@ -55,19 +55,30 @@ def _comparable(value):
 
 class RoleRestrictedFieldsMixin:
     """A write serializer for a restricted role (an engineer on a device, a patient on their own
-    record): changing a field that other roles may write but this one may not is refused (400
-    naming it) rather than silently ignored, so nobody believes it changed. Sending a field back
-    unchanged (a client PUTting what it read) is fine."""
+    record, anyone on their own profile): a field the caller may not set is refused (400 naming
+    it) rather than silently ignored, so nobody believes it changed. Refused are the
+    `forbidden_fields` (written by other roles) and every read-only field of the serializer.
+    Sending a field back unchanged (a client PUTting what it read) is fine.
+    `forbidden_messages = {field: message}` says what to do instead, where there is a way."""
 
     forbidden_fields = ()
+    forbidden_messages = {}
+
+    def _refusal(self, name):
+        if name in self.forbidden_messages:
+            return self.forbidden_messages[name]
+        if name in self.forbidden_fields:
+            return "You may not change this field."
+        return "This field is read-only: leave it out or send it unchanged."
 
     def validate(self, attrs):
         data = getattr(self, "initial_data", None) or {}
-        refused = sorted(set(data) & set(self.forbidden_fields))
+        read_only = {name for name, field in self.fields.items() if field.read_only}
+        refused = sorted(set(data) & (set(self.forbidden_fields) | read_only))
         if refused and self.instance is not None:
             current = self.to_representation(self.instance)
             refused = [name for name in refused
                        if name not in current or _comparable(current[name]) != _comparable(data[name])]
         if refused:
-            raise serializers.ValidationError({name: ["You may not change this field."] for name in refused})
+            raise serializers.ValidationError({name: [self._refusal(name)] for name in refused})
         return super().validate(attrs)

@@ -249,9 +249,10 @@ def test_profile_update_keeps_role_and_flags_read_only(client_for):
     client = client_for(Role.NURSE)
     response = client.patch("/api/auth/profile/", {"first_name": "Flo", "role": "admin", "is_active": False,
                                                    "approval_status": "rejected"}, format="json")
-    assert response.status_code == 200
+    # Refused naming each read-only field, never silently dropped; nothing is stored.
+    assert_error(response, 400, "validation_error", fields=["role", "is_active", "approval_status"])
     client.user.refresh_from_db()
-    assert client.user.first_name == "Flo"
+    assert client.user.first_name != "Flo"
     assert (client.user.role, client.user.is_active, client.user.approval_status) == ("nurse", True, "approved")
 
 
