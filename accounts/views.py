@@ -1,11 +1,13 @@
 from django.db.models import Count
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from accounts import services
 from accounts.choices import ROLE_DESCRIPTIONS, Role
@@ -34,6 +36,8 @@ from core.permissions import AUTHENTICATED, PUBLIC
 
 ADMIN = {Role.ADMIN}
 AUTH_TAG = ["auth"]
+# Public routes list no 401 (core.schema), except these, which refuse the credentials or token sent.
+REFUSED = OpenApiResponse(description="Credentials or token refused (`code` says why)")
 
 
 class PublicAuthView(APIView):
@@ -57,7 +61,7 @@ class RegisterView(PublicAuthView):
 
 
 class LoginView(PublicAuthView):
-    @extend_schema(tags=AUTH_TAG, request=LoginSerializer, responses={200: LoginResponseSerializer},
+    @extend_schema(tags=AUTH_TAG, request=LoginSerializer, responses={200: LoginResponseSerializer, 401: REFUSED},
                    summary="Log in with username or email; answers access and refresh tokens")
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
@@ -72,12 +76,14 @@ class LoginView(PublicAuthView):
                          "user": UserSerializer(user).data})
 
 
-@extend_schema(tags=AUTH_TAG, summary="Rotate a refresh token (the old one is blacklisted)")
+@extend_schema(tags=AUTH_TAG, summary="Rotate a refresh token (the old one is blacklisted)",
+               responses={200: TokenRefreshSerializer, 401: REFUSED})
 class RefreshView(jwt_views.TokenRefreshView):
     pass
 
 
-@extend_schema(tags=AUTH_TAG, summary="Verify a token")
+@extend_schema(tags=AUTH_TAG, summary="Verify a token",
+               responses={200: OpenApiResponse(OpenApiTypes.OBJECT, "Valid: an empty object"), 401: REFUSED})
 class VerifyView(jwt_views.TokenVerifyView):
     serializer_class = TokenVerifySerializer
 

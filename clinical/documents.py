@@ -12,6 +12,8 @@ SIGNATURES = [
     (b"\x89PNG\r\n\x1a\n", ("image/png", "png")),
     (b"\xff\xd8\xff", ("image/jpeg", "jpg")),
 ]
+# What a download answers: the type sniffed at upload.
+CONTENT_TYPES = [content_type for _signature, (content_type, _extension) in SIGNATURES]
 
 
 def sniff(upload):

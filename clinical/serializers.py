@@ -5,6 +5,7 @@ from rest_framework.validators import UniqueValidator
 
 from accounts.choices import Role
 from accounts.models import User
+from clinical.choices import AppointmentStatus
 from clinical.models import (
     DEFAULT_HR_HIGH,
     DEFAULT_HR_LOW,
@@ -37,6 +38,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
+@extend_schema_field({"type": "integer"})  # the department's id (the model path is the user's)
 class UserDepartmentField(serializers.PrimaryKeyRelatedField):
     """A doctor's `department` is their user's (`User.department`, one source of truth for all staff):
     read from the user here, written to the user by the serializer's create/update."""
@@ -163,14 +165,14 @@ class PatientSerializer(serializers.ModelSerializer):
 class PatientStaffSerializer(PatientSerializer):
     """Doctors and nurses edit the record but do not link logins to it (that grants access)."""
 
-    user = serializers.PrimaryKeyRelatedField(read_only=True)
+    user = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
 
 class PatientContactSerializer(RoleRestrictedFieldsMixin, PatientSerializer):
     """A patient edits only the contact fields of their own record; sending another field the
     staff may edit is refused (400 naming it), as for every role-restricted write."""
 
-    user = serializers.PrimaryKeyRelatedField(read_only=True)
+    user = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     forbidden_fields = set(PatientSerializer.Meta.fields) - set(PATIENT_CONTACT_FIELDS) - set(
         PatientSerializer.Meta.read_only_fields) - {"id", "department_name"}
 
@@ -328,6 +330,8 @@ class RescheduleSerializer(serializers.Serializer):
 
 
 class AppointmentHistorySerializer(serializers.ModelSerializer):
+    from_status = serializers.ChoiceField(AppointmentStatus.choices, allow_blank=True, read_only=True,
+                                          help_text="Empty for the booking itself.")
     changed_by_name = serializers.SerializerMethodField()
 
     class Meta:

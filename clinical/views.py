@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from accounts.choices import Role
 from clinical import documents, pdf, selectors, services
+from clinical.documents import CONTENT_TYPES as DOCUMENT_TYPES
 from clinical.filters import (
     AppointmentFilter,
     ConsultationFilter,
@@ -267,8 +268,8 @@ class PatientViewSet(viewsets.ModelViewSet):
         services.document_archive(document=self._document(doc_id), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(summary="Download a document's file",
-                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(summary="Download a document's file (answered with its own type: PDF, PNG or JPEG)",
+                   responses={(200, content_type): OpenApiTypes.BINARY for content_type in DOCUMENT_TYPES})
     @action(detail=True, methods=["get"], url_path=f"{DOCUMENT_PATH}/download")
     def download_document(self, request, pk=None, doc_id=None):
         document = self._document(doc_id)
@@ -476,13 +477,14 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return _paginated(self, entries, AppointmentHistorySerializer, ordering_fields=["changed_at", "id"],
                           search_fields=["note"])
 
-    @extend_schema(summary="Today's appointments (UTC date of the slot)")
+    @extend_schema(summary="Today's appointments (UTC date of the slot)", responses=AppointmentSerializer(many=True))
     @action(detail=False, methods=["get"])
     def today(self, request):
         return _paginated(self, selectors.appointments_today(self.filter_queryset(self.get_queryset())),
                           AppointmentSerializer)
 
-    @extend_schema(summary="Coming scheduled or confirmed appointments, soonest first")
+    @extend_schema(summary="Coming scheduled or confirmed appointments, soonest first",
+                   responses=AppointmentSerializer(many=True))
     @action(detail=False, methods=["get"])
     def upcoming(self, request):
         return _paginated(self, selectors.appointments_upcoming(self.filter_queryset(self.get_queryset())),

@@ -3,8 +3,14 @@ from datetime import timedelta
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, mixins, status, viewsets
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
@@ -72,8 +78,16 @@ class HistoryPagination(CursorPagination):
         OpenApiParameter("bucket", OpenApiTypes.STR, enum=sorted(BUCKETS),
                          description="Answer min/max/avg/count per bucket, oldest first (default window: "
                                      "the last 24 hours)."),
+        OpenApiParameter("cursor", OpenApiTypes.STR, description="The page cursor (without `bucket`)."),
+        OpenApiParameter("page_size", OpenApiTypes.INT, description="Readings per page, at most 100 "
+                                                                    "(without `bucket`)."),
     ],
-    responses={200: ReadingSerializer(many=True), 400: None},
+    responses={200: PolymorphicProxySerializer(
+        component_name="HeartRateHistory", resource_type_field_name=None,
+        serializers=[inline_serializer("ReadingPage", {
+            "next": serializers.URLField(allow_null=True), "previous": serializers.URLField(allow_null=True),
+            "results": ReadingSerializer(many=True)}), BucketHistorySerializer],
+    ), 400: None},
 )
 class PatientHistoryView(generics.GenericAPIView):
     role_rules = {"get": {*CARE_TEAM, Role.PATIENT}}

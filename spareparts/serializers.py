@@ -10,7 +10,8 @@ MAX_QUANTITY = 2**31 - 1
 
 class SparePartRequestSerializer(serializers.ModelSerializer):
     device_name = serializers.CharField(source="device.name", read_only=True)
-    work_order_number = serializers.CharField(source="work_order.work_number", read_only=True, default=None)
+    work_order_number = serializers.CharField(source="work_order.work_number", read_only=True, default=None,
+                                              allow_null=True)
     requested_by_name = serializers.SerializerMethodField()
     decided_by_name = serializers.SerializerMethodField()
 
