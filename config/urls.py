@@ -18,8 +18,9 @@ api_patterns = [
     path("", include("clinical.urls")),
     path("", include("monitoring.urls")),
     path("", include("dashboard.urls")),
-    # Anything else under /api/ is a JSON 404 (also with DEBUG on, which bypasses handler404).
-    re_path(r"^.*$", core_views.api_not_found),
+    # Anything else under /api/ is a JSON 404, also with DEBUG on (which shows Django's HTML page
+    # instead of calling handler404). (?s): a path holding a newline (%0A) is matched too.
+    re_path(r"(?s)^.*$", core_views.api_not_found),
 ]
 
 urlpatterns = [
@@ -27,5 +28,4 @@ urlpatterns = [
     path("api/", include(api_patterns)),
 ]
 
-handler404 = "core.views.handler404"
 handler500 = "core.views.handler500"

@@ -4,7 +4,7 @@ import logging
 
 from django.core.cache import cache
 from django.db import DatabaseError, connection
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
 from redis.exceptions import RedisError
@@ -107,7 +107,23 @@ class HealthView(APIView):
 
 @csrf_exempt  # an unknown path answers 404 for every method, never Django's CSRF page
 def api_not_found(request, *args, **kwargs):
-    return json_error(404, "not_found", f"No API route matches {request.path}.")
+    message = f"No API route matches {request.path}."
+    if _resolves_with_slash(request):
+        message += f" Use {request.path}/ (with the trailing slash)."
+    return json_error(404, "not_found", message)
+
+
+def _resolves_with_slash(request):
+    """Whether the path names a real route once its trailing slash is added. (This catch-all
+    matches every /api/ path, so Django's APPEND_SLASH never redirects; a redirect would lose a
+    POST body anyway: the answer names the right path instead.)"""
+    if request.path_info.endswith("/"):
+        return False
+    try:
+        match = resolve(request.path_info + "/", urlconf=getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    return match.func is not api_not_found
 
 
 def csrf_failure(request, reason=""):
@@ -118,14 +134,6 @@ def csrf_failure(request, reason=""):
     from django.views.csrf import csrf_failure as django_csrf_failure
 
     return django_csrf_failure(request, reason)
-
-
-def handler404(request, exception=None):
-    if request.path.startswith("/api/"):
-        return api_not_found(request)
-    from django.views.defaults import page_not_found
-
-    return page_not_found(request, exception)
 
 
 def handler500(request):

@@ -41,3 +41,34 @@ def test_profile_accepts_read_only_fields_sent_back_unchanged(client_for):
     assert response.status_code == 200, response.content
     client.user.refresh_from_db()
     assert client.user.first_name == "Flo" and client.user.role == Role.NURSE
+
+
+# --- a path without its trailing slash names the right one ------------------------------------
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+def test_path_without_trailing_slash_names_the_right_one(api_client, method):
+    error = assert_error(getattr(api_client, method)("/api/auth/login"), 404, "not_found")
+    assert error["message"] == ("No API route matches /api/auth/login. "
+                                "Use /api/auth/login/ (with the trailing slash).")
+
+
+def test_detail_path_without_trailing_slash_names_the_right_one(admin_client):
+    user = UserFactory()
+    error = assert_error(admin_client.get(f"/api/users/{user.pk}"), 404, "not_found")
+    assert f"Use /api/users/{user.pk}/ (with the trailing slash)." in error["message"]
+
+
+def test_unknown_path_has_no_slash_hint(api_client):
+    error = assert_error(api_client.post("/api/no-such-thing"), 404, "not_found")
+    assert error["message"] == "No API route matches /api/no-such-thing."
+
+
+@pytest.mark.parametrize("debug", [True, False])
+@pytest.mark.parametrize("path", ["/api/a%0Ab", "/api/%0A", "/api/auth/%0Alogin/"])
+def test_every_api_path_even_with_a_newline_answers_the_json_404(api_client, settings, debug, path):
+    # The catch-all route matches every /api/ path (a newline included), so no /api/ 404 is left to
+    # Django's HTML page or to handler404, with DEBUG on or off.
+    settings.DEBUG = debug
+    response = api_client.get(path)
+    assert response["Content-Type"] == "application/json"
+    assert_error(response, 404, "not_found")
