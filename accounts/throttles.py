@@ -1,11 +1,13 @@
 """Throttles for the public code-sending route: per email and per client address.
 
-Rates read "N/<count><unit>" (e.g. "10/10m"): DRF's own parser only knows one unit.
+Rates read "N/<count><unit>" (e.g. "10/10m"): DRF's own parser only knows one unit. Like every
+throttle here they degrade (let the request through) when the cache is down; the route itself then
+answers 503, since one-time codes live in the cache.
 """
 
 import re
 
-from rest_framework.throttling import SimpleRateThrottle
+from core.throttling import SimpleRateThrottle
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _RATE = re.compile(r"^(\d+)/(\d*)([smhd])")

@@ -1,7 +1,8 @@
 """The one error shape: {"status": "error", "code", "message", "errors"}.
 
 Every layer ends here: DRF's exceptions, Django's ValidationError / Http404 / PermissionDenied,
-ProtectedError, oversized bodies, our DomainErrors, and anything unexpected (a logged 500).
+ProtectedError, oversized bodies, our DomainErrors, a backing service that is down (the database or
+the cache: 503 service_unavailable) and anything unexpected (a logged 500).
 Views never build error bodies by hand; they raise.
 """
 
@@ -10,8 +11,10 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
+from redis.exceptions import RedisError
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -44,6 +47,33 @@ class PayloadTooLarge(DomainError):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "payload_too_large"
     default_detail = "The request body is too large."
+
+
+class ServiceUnavailable(DomainError):
+    """A backing service (the database, the cache) cannot be reached: 503, try again later."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+    default_detail = "A service this request needs is unavailable; try again in a moment."
+
+
+# Connection-level failures of the backing services. (Cache calls that are not the point of a
+# request, such as throttles and login counters, degrade instead: see core.cache.best_effort.)
+DATABASE_DOWN = (OperationalError, InterfaceError)
+CACHE_DOWN = (RedisError,)
+
+
+def unavailable(exc):
+    """The 503 for a database or cache failure, or None for any other exception."""
+    if isinstance(exc, DATABASE_DOWN):
+        logger.warning("Database unavailable: %s", exc)
+        return ServiceUnavailable("The database is unavailable; try again in a moment.",
+                                  errors={"database": ["The database is unavailable."]})
+    if isinstance(exc, CACHE_DOWN):
+        logger.warning("Cache unavailable: %s", exc)
+        return ServiceUnavailable("The cache (Redis), which this request needs, is unavailable; "
+                                  "try again in a moment.", errors={"cache": ["The cache is unavailable."]})
+    return None
 
 
 def error_body(code, message, errors=None):
@@ -94,7 +124,7 @@ def _from_django(exc):
                         code="protected")
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge()
-    return exc
+    return unavailable(exc) or exc
 
 
 def exception_handler(exc, context):
@@ -129,6 +159,15 @@ def exception_handler(exc, context):
     return Response(body, status=exc.status_code, headers=headers)
 
 
-def json_error(status_code, code, message):
+def json_error(status_code, code, message, errors=None):
     """A plain Django JsonResponse in the error shape (for non-DRF layers: 404/500 handlers)."""
-    return JsonResponse(error_body(code, message), status=status_code)
+    return JsonResponse(error_body(code, message, errors), status=status_code)
+
+
+def unavailable_response(exc):
+    """For layers outside DRF (middleware, handler500): the JSON 503 when exc is a database or
+    cache failure, else None (the caller answers its 500)."""
+    down = unavailable(exc)
+    if down is None:
+        return None
+    return json_error(down.status_code, down.default_code, str(down.detail), down.errors)

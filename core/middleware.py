@@ -5,7 +5,7 @@ import re
 import uuid
 from contextvars import ContextVar
 
-from core.errors import json_error
+from core.errors import json_error, unavailable_response
 
 logger = logging.getLogger("meditrack.errors")
 
@@ -49,5 +49,8 @@ class ApiExceptionMiddleware:
     def process_exception(self, request, exception):
         if not request.path.startswith("/api/"):
             return None
+        down = unavailable_response(exception)  # database or cache down: 503, not a 500
+        if down is not None:
+            return down
         logger.exception("Unhandled error on %s", request.path)
         return json_error(500, "server_error", "An unexpected error occurred.")

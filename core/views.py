@@ -1,6 +1,7 @@
 """Service routes: the API index, health, and the JSON 404/500 for unknown /api/ paths."""
 
 import logging
+import sys
 
 from django.core.cache import cache
 from django.db import DatabaseError, connection
@@ -12,7 +13,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import error_body, json_error
+from core.errors import error_body, json_error, unavailable_response
 from core.permissions import PUBLIC
 
 logger = logging.getLogger("meditrack.health")
@@ -138,7 +139,9 @@ def csrf_failure(request, reason=""):
 
 def handler500(request):
     if request.path.startswith("/api/"):
-        return json_error(500, "server_error", "An unexpected error occurred.")
+        # Called while the exception is being handled: a database or cache failure is a 503.
+        return unavailable_response(sys.exc_info()[1]) or json_error(500, "server_error",
+                                                                     "An unexpected error occurred.")
     from django.views.defaults import server_error
 
     return server_error(request)
