@@ -189,9 +189,8 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=5
 
 # --- REST framework ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
-    ],
+    # SimpleJWT's, answering an unknown Authorization scheme (`Token`, `JWT`) with what to send.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["core.authentication.BearerAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.RolePermission"],
     # JSON in; the routes that take files add multipart themselves (core.parsers.UPLOAD_PARSERS).
     "DEFAULT_PARSER_CLASSES": ["core.parsers.LimitedJSONParser"],

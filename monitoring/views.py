@@ -16,10 +16,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.choices import Role
 from clinical.models import Patient
+from core.authentication import BearerAuthentication
 from devices.models import Device
 from monitoring import selectors, services
 from monitoring.authentication import DEVICE_PRINCIPAL, DeviceKeyAuthentication, DevicePrincipal
@@ -45,7 +45,7 @@ DEFAULT_BUCKET_WINDOW = timedelta(hours=24)
 
 
 class RecordIngestView(APIView):
-    authentication_classes = [JWTAuthentication, DeviceKeyAuthentication]
+    authentication_classes = [BearerAuthentication, DeviceKeyAuthentication]
     role_rules = {"post": {*CARE_TEAM, DEVICE_PRINCIPAL}}
 
     @extend_schema(

@@ -72,3 +72,36 @@ def test_every_api_path_even_with_a_newline_answers_the_json_404(api_client, set
     response = api_client.get(path)
     assert response["Content-Type"] == "application/json"
     assert_error(response, 404, "not_found")
+
+
+# --- an unknown Authorization scheme says to send Bearer ---------------------------------------
+
+@pytest.mark.parametrize("scheme", ["Token", "JWT", "bearer", "Basic"])
+def test_unknown_authorization_scheme_says_to_send_bearer(client_for, scheme):
+    nurse = client_for(Role.NURSE)
+    token = nurse._credentials["HTTP_AUTHORIZATION"].split()[1]
+    nurse.credentials(HTTP_AUTHORIZATION=f"{scheme} {token}")
+    response = nurse.get("/api/auth/profile/")
+    error = assert_error(response, 401, "not_authenticated")
+    assert "Bearer" in error["message"] and f"'{scheme}'" in error["message"]
+    assert "Device" in error["message"]  # device keys: ingest only
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_device_scheme_on_a_route_that_takes_no_device_key_says_where_it_is_accepted(client_for):
+    nurse = client_for(Role.NURSE)
+    nurse.credentials(HTTP_AUTHORIZATION="Device some-key")
+    error = assert_error(nurse.get("/api/devices/"), 401, "not_authenticated")
+    assert "POST /api/records/" in error["message"] and "Bearer" in error["message"]
+
+
+def test_no_authorization_header_keeps_drf_message(api_client):
+    error = assert_error(api_client.get("/api/auth/profile/"), 401, "not_authenticated")
+    assert error["message"] == "Authentication credentials were not provided."
+
+
+def test_bearer_still_authenticates_and_public_routes_ignore_other_schemes(client_for, api_client):
+    assert client_for(Role.NURSE).get("/api/auth/profile/").status_code == 200
+    api_client.credentials(HTTP_AUTHORIZATION="Token whatever")
+    response = api_client.post("/api/auth/login/", {"username": "x", "password": "y"}, format="json")
+    assert_error(response, 401, "invalid_credentials")
