@@ -35,14 +35,33 @@ class Batch:
     received: int
 
 
+class _Refused(PermissionDenied):
+    """403 that also names the item's field in `errors`, like a 400 does."""
+
+    def __init__(self, message, errors):
+        super().__init__(message)
+        self.errors = errors
+
+
 class _Errors:
+    """One place that names what is wrong: `bpm` for a single object, `items[3].bpm` and the message
+    prefix `Item 3: ` in a batch."""
+
     def __init__(self, single):
         self.single = single
 
+    def _name(self, index, field, message):
+        if self.single:
+            return field, message
+        return f"items[{index}].{field}", f"Item {index}: {message}"
+
     def fail(self, index, field, message):
-        key = field if self.single else f"items[{index}].{field}"
-        prefix = "" if self.single else f"Item {index}: "
-        raise ValidationError({key: [f"{prefix}{message}"]})
+        key, message = self._name(index, field, message)
+        raise ValidationError({key: [message]})
+
+    def deny(self, index, field, message):
+        key, message = self._name(index, field, message)
+        raise _Refused(message, {key: [message]})
 
 
 def _items(payload):
@@ -123,7 +142,7 @@ def parse_batch(payload, *, user, device_key=None):
     rows = []
     for index, device_id, patient_id, bpm, recorded_at in raw:
         if device_key and device_id != key_device:
-            raise PermissionDenied(f"Item {index}: this API key may only post readings for its own device.")
+            errors.deny(index, "device", "This API key may only post readings for its own device.")
         if device_id not in devices:
             errors.fail(index, "device", f"Unknown device {device_id}.")
         category, assigned_patient = devices[device_id]
@@ -131,7 +150,7 @@ def parse_batch(payload, *, user, device_key=None):
             errors.fail(index, "device", f"Device {device_id} is not a monitor.")
         if not is_admin and patient_id is not None and patient_id != assigned_patient:
             if device_key:
-                raise PermissionDenied(f"Item {index}: a device may only post for the patient assigned to it.")
+                errors.deny(index, "patient", "A device may only post for the patient assigned to it.")
             errors.fail(index, "patient", f"Monitor {device_id} is assigned to another patient.")
         patient_id = patient_id if patient_id is not None else assigned_patient
         if patient_id is None:
