@@ -85,6 +85,14 @@ def test_with_redis_refused_an_invitation_is_503_and_nothing_is_stored(redis_ref
     assert not User.objects.filter(username="invitee").exists()
 
 
+def test_with_redis_refused_a_sign_up_is_503_and_nothing_is_stored(redis_refused, api_client):
+    body = {"username": "newbie", "email": "newbie@example.org", "password": "Sturdy-Password-91",
+            "first_name": "New", "last_name": "Bie"}
+    assert_error(api_client.post("/api/auth/register/", body, format="json"), 503, "service_unavailable",
+                 fields=["cache"])
+    assert not User.objects.filter(username="newbie").exists()
+
+
 def test_with_redis_refused_health_names_the_cache(redis_refused, api_client):
     body = assert_error(api_client.get("/api/health/"), 503, "service_unavailable", fields=["cache"])
     assert body["cache"] == "down" and body["database"] == "ok"
