@@ -7,6 +7,7 @@ console email, DEBUG on. See README.md "Configuration" and .env.example.
 
 import os
 import tempfile
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -111,9 +112,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
         **DATABASES["default"].get("OPTIONS", {}),
     }
-    # Tests on SQLite use a file (one per test process), not the in-memory database: threads in the
-    # race tests each open their own connection, and they must all see the same database.
-    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"meditrack-test-{os.getpid()}.sqlite3")}
+    # Tests on SQLite use a file (a new name per test run), not the in-memory database: threads in
+    # the race tests each open their own connection, and they must all see the same database. A
+    # new name means a killed run's leftover -wal file is never replayed into a fresh database.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"meditrack-test-{os.getpid()}-{time.time_ns()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
