@@ -196,6 +196,8 @@ REST_FRAMEWORK = {
     # SimpleJWT's, answering an unknown Authorization scheme (`Token`, `JWT`) with what to send.
     "DEFAULT_AUTHENTICATION_CLASSES": ["core.authentication.BearerAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.RolePermission"],
+    # OPTIONS describes the serializer each write would use (create, update, the caller's role).
+    "DEFAULT_METADATA_CLASS": "core.metadata.ActionMetadata",
     # JSON in; the routes that take files add multipart themselves (core.parsers.UPLOAD_PARSERS).
     "DEFAULT_PARSER_CLASSES": ["core.parsers.LimitedJSONParser"],
     # JSON only, also with DEBUG on: an error under /api/ is never an HTML page (Swagger UI at

@@ -105,3 +105,36 @@ def test_bearer_still_authenticates_and_public_routes_ignore_other_schemes(clien
     api_client.credentials(HTTP_AUTHORIZATION="Token whatever")
     response = api_client.post("/api/auth/login/", {"username": "x", "password": "y"}, format="json")
     assert_error(response, 401, "invalid_credentials")
+
+
+# --- OPTIONS describes what the action accepts -------------------------------------------------
+
+def test_options_on_a_list_describes_the_create_serializer(admin_client):
+    post = admin_client.options("/api/devices/").json()["actions"]["POST"]
+    assert post["asset_number"]["required"] is True and post["asset_number"]["read_only"] is False
+    assert post["category"]["read_only"] is False
+    assert "id" not in post and "patient" not in post  # read-only fields of the read serializer
+
+
+def test_options_on_a_detail_describes_the_role_s_update_serializer(client_for):
+    from tests.factories.equipment import DeviceFactory
+
+    engineer = client_for(Role.ENGINEER)
+    device = DeviceFactory(assigned_engineer=engineer.user)
+    actions = engineer.options(f"/api/devices/{device.id}/").json()["actions"]
+    assert set(actions) == {"PUT"}
+    assert set(actions["PUT"]) == {"status", "notes"}
+    assert actions["PUT"]["status"]["read_only"] is False
+
+
+def test_options_lists_no_action_the_caller_may_not_use(client_for):
+    body = client_for(Role.NURSE).options("/api/devices/").json()
+    assert "POST" not in body.get("actions", {})
+
+
+def test_options_on_a_custom_action_describes_its_serializer(admin_client):
+    from tests.factories.equipment import DeviceFactory
+
+    device = DeviceFactory()
+    post = admin_client.options(f"/api/devices/{device.id}/change-status/").json()["actions"]["POST"]
+    assert post["status"]["read_only"] is False and "choices" in post["status"]
