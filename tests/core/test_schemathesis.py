@@ -46,6 +46,8 @@ from tests.factories.equipment import (
 )
 from tests.factories.monitoring import AlertFactory, ReadingFactory
 
+pytestmark = pytest.mark.openapi  # part of `make test`; `-m openapi` runs it alone
+
 # The bounds: a few examples per operation and per mode, reproducible, no shrinking (slow).
 MAX_EXAMPLES = 6
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
