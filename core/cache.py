@@ -10,22 +10,41 @@
 
 import functools
 import logging
+import time
 
 from core.errors import CACHE_DOWN
 
 logger = logging.getLogger("meditrack.cache")
 
 
+# After a failure, best-effort calls in this process skip the cache for a few seconds instead of
+# each waiting for the socket timeout again (a request checks two throttles, a login three counters).
+SKIP_AFTER_FAILURE_SECONDS = 5.0
+_skip_until = 0.0
+
+
+def reset():
+    """Forget an earlier failure (tests)."""
+    global _skip_until
+    _skip_until = 0.0
+
+
 def best_effort(default=None):
-    """Decorator: on a cache failure, log a warning and return `default` instead of raising."""
+    """Decorator: on a cache failure, log a warning and return `default` instead of raising; for
+    SKIP_AFTER_FAILURE_SECONDS after one, return `default` at once."""
 
     def decorate(func):
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
+            global _skip_until
+            if time.monotonic() < _skip_until:
+                return default
             try:
                 return func(*args, **kwargs)
             except CACHE_DOWN as exc:
-                logger.warning("cache unavailable, %s skipped: %s", func.__qualname__, exc)
+                _skip_until = time.monotonic() + SKIP_AFTER_FAILURE_SECONDS
+                logger.warning("cache unavailable, %s skipped (and cache guards for %.0f s): %s",
+                               func.__qualname__, SKIP_AFTER_FAILURE_SECONDS, exc)
                 return default
 
         return wrapper

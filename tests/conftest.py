@@ -4,6 +4,7 @@ from rest_framework.test import APIClient
 
 from accounts.choices import Role
 from config.celery import app as celery_app
+from core import cache as cache_guards
 from core.cache import clear_own_keys
 from core.testing import authenticated_client
 from tests.factories import user_for_role
@@ -23,8 +24,10 @@ def _clean_cache():
     """Throttle counters and one-time codes live in the cache: every test starts clean. Only this
     cache's own keys (its KEY_PREFIX) are deleted: cache.clear() would flush the whole Redis
     database, and with it whatever else shares that database."""
+    cache_guards.reset()
     clear_own_keys(cache)
     yield
+    cache_guards.reset()
     clear_own_keys(cache)
 
 

@@ -111,8 +111,11 @@ def test_with_redis_hung_health_answers_503_within_two_seconds(settings, redis_s
         assert body["cache"] == "down"
         assert elapsed < 2.5, elapsed
         started = time.monotonic()
-        assert api_client.get("/api/").status_code == 200  # the throttle degrades, bounded too
-        assert time.monotonic() - started < 2.5
+        assert api_client.get("/api/").status_code == 200  # the throttles degrade, bounded too
+        assert time.monotonic() - started < 1.8  # one timeout, then both throttles skip the cache
+        started = time.monotonic()
+        assert api_client.get("/api/").status_code == 200
+        assert time.monotonic() - started < 0.5  # the next requests do not wait at all
     assert api_client.get("/api/health/").json() == {"database": "ok", "cache": "ok"}  # recovers by itself
 
 
