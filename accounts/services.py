@@ -56,7 +56,6 @@ def _create_profile(user, profile):
         )
 
 
-@transaction.atomic
 def user_register(*, username, email, password, first_name, last_name, role=Role.PATIENT, **profile):
     """Self sign-up. Patients are active at once; staff wait, inactive and pending, for an admin."""
     is_staff_role = role != Role.PATIENT
@@ -71,21 +70,24 @@ def user_register(*, username, email, password, first_name, last_name, role=Role
         approval_status=ApprovalStatus.PENDING if is_staff_role else ApprovalStatus.APPROVED,
         is_active=not is_staff_role,
     )
+    # Hashed before the transaction: on SQLite a transaction holds the one write lock from BEGIN,
+    # and the deliberately slow hash would make every concurrent write wait for it.
     user.set_password(password)
-    _save_account(user)
-    _create_profile(user, profile)
-    code = otp.issue_code(OtpPurpose.EMAIL_VERIFY, email)
-    note = (
-        "An administrator will review your sign-up; you can log in once it is approved.\n"
-        if is_staff_role
-        else ""
-    )
-    _email_after_commit(
-        "Welcome to MediTrack",
-        f"Hello {first_name or username},\n\n{note}Your email verification code is {code} "
-        f"(valid {settings.OTP_TTL_SECONDS // 60} minutes).",
-        email,
-    )
+    with transaction.atomic():
+        _save_account(user)
+        _create_profile(user, profile)
+        code = otp.issue_code(OtpPurpose.EMAIL_VERIFY, email)
+        note = (
+            "An administrator will review your sign-up; you can log in once it is approved.\n"
+            if is_staff_role
+            else ""
+        )
+        _email_after_commit(
+            "Welcome to MediTrack",
+            f"Hello {first_name or username},\n\n{note}Your email verification code is {code} "
+            f"(valid {settings.OTP_TTL_SECONDS // 60} minutes).",
+            email,
+        )
     return user
 
 
@@ -230,11 +232,11 @@ def logout(*, user, refresh):
     token.blacklist()
 
 
-@transaction.atomic
 def password_change(*, user, new_password):
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
-    revoke_all_tokens(user)
+    user.set_password(new_password)  # hashed before the transaction (see user_register)
+    with transaction.atomic():
+        user.save(update_fields=["password"])
+        revoke_all_tokens(user)
 
 
 def check_password_strength(password, user, *, field):
@@ -265,7 +267,6 @@ def otp_request(*, email, purpose):
 INVALID_CODE = "The code is invalid or has expired."
 
 
-@transaction.atomic
 def password_reset(*, email, code, new_password):
     user = User.objects.filter(email__iexact=email).first()
     # The code first, so an outsider learns nothing about the account from the password checks;
@@ -275,10 +276,11 @@ def password_reset(*, email, code, new_password):
     check_password_strength(new_password, user, field="new_password")
     if not otp.consume_code(OtpPurpose.PASSWORD_RESET, email, code):
         raise ValidationError({"code": [INVALID_CODE]})
-    user.set_password(new_password)
+    user.set_password(new_password)  # hashed before the transaction (see user_register)
     user.email_verified = True  # the code arrived at this address
-    user.save(update_fields=["password", "email_verified"])
-    revoke_all_tokens(user)
+    with transaction.atomic():
+        user.save(update_fields=["password", "email_verified"])
+        revoke_all_tokens(user)
     return user
 
 
