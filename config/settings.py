@@ -319,5 +319,12 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        # One line per request: Django's own "django" handlers (a DEBUG-only console, mail_admins)
+        # would print every django.request line a second time; everything goes through root.
+        "django": {"handlers": [], "propagate": True},
+        # runserver's access line for a failed request repeats django.request's (which carries the
+        # request id); successful requests are not logged (the proxy's access log has them).
+        "django.server": {"handlers": [], "propagate": False, "level": "CRITICAL"},
+    },
 }

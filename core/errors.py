@@ -135,12 +135,9 @@ def exception_handler(exc, context):
         request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
     exc = _from_django(exc)
     if not isinstance(exc, exceptions.APIException):
-        view = context.get("view")
-        logger.exception("Unhandled error in %s", type(view).__name__ if view else "view")
-        return Response(
-            error_body("server_error", "An unexpected error occurred."),
-            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
-        )
+        # Unexpected: DRF re-raises it to core.middleware.ApiExceptionMiddleware, the one place
+        # that answers (and logs, once) every unexpected error under /api/, DRF's or not.
+        return None
 
     headers = {}
     if getattr(exc, "auth_header", None):
@@ -156,7 +153,10 @@ def exception_handler(exc, context):
         message = str(detail) if not isinstance(detail, dict | list) else str(exc.default_detail)
         code = exc.get_codes() if not isinstance(detail, dict | list) else exc.default_code
         body = error_body(code, message, getattr(exc, "errors", None))
-    return Response(body, status=exc.status_code, headers=headers)
+    response = Response(body, status=exc.status_code, headers=headers)
+    # One line per request: unavailable() logged the cause, so django.request does not add another.
+    response._has_been_logged = isinstance(exc, ServiceUnavailable)
+    return response
 
 
 def json_error(status_code, code, message, errors=None):
@@ -170,4 +170,6 @@ def unavailable_response(exc):
     down = unavailable(exc)
     if down is None:
         return None
-    return json_error(down.status_code, down.default_code, str(down.detail), down.errors)
+    response = json_error(down.status_code, down.default_code, str(down.detail), down.errors)
+    response._has_been_logged = True  # unavailable() logged the cause
+    return response

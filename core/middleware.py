@@ -38,7 +38,11 @@ class RequestIdMiddleware:
 
 
 class ApiExceptionMiddleware:
-    """Last line of defence: an exception outside DRF's handler under /api/ still answers JSON."""
+    """The one place an unexpected exception under /api/ becomes an answer: DRF's handler maps the
+    exceptions it knows and re-raises the rest to here, as do plain Django views. A database or
+    cache failure is a 503, anything else a 500; logged once (with its traceback and the request
+    id), and the response is marked logged so django.request does not log it again. With DEBUG on
+    this also keeps Django's HTML/plain-text traceback page away from /api/."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -49,8 +53,9 @@ class ApiExceptionMiddleware:
     def process_exception(self, request, exception):
         if not request.path.startswith("/api/"):
             return None
-        down = unavailable_response(exception)  # database or cache down: 503, not a 500
-        if down is not None:
-            return down
-        logger.exception("Unhandled error on %s", request.path)
-        return json_error(500, "server_error", "An unexpected error occurred.")
+        response = unavailable_response(exception)  # database or cache down: 503, not a 500
+        if response is None:
+            logger.error("Unhandled error on %s %s", request.method, request.path, exc_info=exception)
+            response = json_error(500, "server_error", "An unexpected error occurred.")
+            response._has_been_logged = True  # Django's log_response: no second line
+        return response
