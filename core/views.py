@@ -108,7 +108,8 @@ class HealthView(APIView):
 
 @csrf_exempt  # an unknown path answers 404 for every method, never Django's CSRF page
 def api_not_found(request, *args, **kwargs):
-    message = f"No API route matches {request.path}."
+    shown = request.path if len(request.path) <= 200 else request.path[:200] + "…"
+    message = f"No API route matches {shown}."
     if _resolves_with_slash(request):
         message += f" Use {request.path}/ (with the trailing slash)."
     return json_error(404, "not_found", message)

@@ -1,0 +1,47 @@
+"""gunicorn settings for production: limits that let Django answer, and JSON for what gunicorn refuses.
+
+gunicorn reads this file by default from the directory it starts in (`/app` in the image; or pass
+`-c gunicorn.conf.py`). Command-line flags (bind, workers, access log) still apply on top of it.
+
+- gunicorn's defaults (a 4,094-byte request line, 8,190-byte header fields) refuse a long URL or a
+  large bearer token itself with an HTML 414/431 page, before Django sees the request. They are
+  raised here so such requests reach Django, which answers in the error shape (a JSON 404 for an
+  unknown path, 401 `token_not_valid` for a token that is no JWT).
+- Past these limits (and for anything gunicorn cannot parse as HTTP: a malformed request line or
+  header, bad chunked encoding), gunicorn still answers itself, but in the API's error shape: its
+  HTML error page is replaced by `{"status": "error", "code", "message", "errors": {}}`.
+"""
+
+import json
+
+from gunicorn import util
+
+# The request line (method, path and query, version): 8,190 bytes is the most gunicorn allows.
+limit_request_line = 8190
+# One header line (name and value): a bearer JWT with large claims, big cookies.
+limit_request_field_size = 32768
+# Header lines per request (gunicorn's default).
+limit_request_fields = 100
+
+_CODES = {400: "bad_request", 403: "permission_denied", 414: "request_line_too_long",
+          431: "header_fields_too_large", 417: "expectation_failed", 500: "server_error",
+          501: "not_implemented"}
+_ADVICE = {
+    414: f"The request line (path and query) may be at most {limit_request_line} bytes.",
+    431: f"Each header may be at most {limit_request_field_size} bytes, and at most "
+         f"{limit_request_fields} headers are accepted.",
+}
+
+
+def _write_json_error(sock, status_int, reason, mesg):
+    """Drop-in for gunicorn.util.write_error (gunicorn's HTML error page), same arguments."""
+    message = _ADVICE.get(status_int) or (f"{reason}: {mesg}" if mesg else f"{reason}.")
+    body = json.dumps({"status": "error", "code": _CODES.get(status_int, "bad_request"),
+                       "message": message, "errors": {}}).encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode("latin-1")
+    util.write_nonblock(sock, head + body)
+
+
+# Loaded in the master before the workers fork, so every worker answers with it.
+util.write_error = _write_json_error
