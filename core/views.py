@@ -5,7 +5,7 @@ import sys
 
 from django.core.cache import cache
 from django.db import DatabaseError, connection
-from django.urls import Resolver404, resolve, reverse
+from django.urls import resolve, reverse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
 from redis.exceptions import RedisError
@@ -118,24 +118,11 @@ def api_not_found(request, *args, **kwargs):
 def _resolves_with_slash(request):
     """Whether the path names a real route once its trailing slash is added. (This catch-all
     matches every /api/ path, so Django's APPEND_SLASH never redirects; a redirect would lose a
-    POST body anyway: the answer names the right path instead.)"""
+    POST body anyway: the answer names the right path instead.) Every /api/ path resolves, to a
+    route or to this catch-all."""
     if request.path_info.endswith("/"):
         return False
-    try:
-        match = resolve(request.path_info + "/", urlconf=getattr(request, "urlconf", None))
-    except Resolver404:
-        return False
-    return match.func is not api_not_found
-
-
-def csrf_failure(request, reason=""):
-    """CSRF_FAILURE_VIEW: the API uses bearer tokens, but a session-cookie request can still
-    fail CSRF; under /api/ it answers the error shape."""
-    if request.path.startswith("/api/"):
-        return json_error(403, "csrf_failed", "CSRF verification failed.")
-    from django.views.csrf import csrf_failure as django_csrf_failure
-
-    return django_csrf_failure(request, reason)
+    return resolve(request.path_info + "/", urlconf=getattr(request, "urlconf", None)).func is not api_not_found
 
 
 def handler500(request):
