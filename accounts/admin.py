@@ -5,11 +5,12 @@ token revocation and all), and edits to an account go through `user_update` like
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import services
 from accounts.choices import Role
 from accounts.models import User
-from core.admin import service_action
+from core.admin import ReadOnlyAdminMixin, service_action
 
 # Fields of the change form that an admin may edit, as on PATCH /api/users/{id}/.
 EDITABLE_FIELDS = ["username", "email", "first_name", "last_name", "phone", "department"]
@@ -72,3 +73,21 @@ class UserAdmin(DjangoUserAdmin):
             return
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS}
         services.user_update(user=obj, by=request.user, **changes)
+
+
+# simplejwt's token tables: deleting a blacklist entry would make a revoked refresh token valid
+# again, and an outstanding token is the record the blacklist points at. Viewable, never edited.
+for _model in (BlacklistedToken, OutstandingToken):
+    admin.site.unregister(_model)
+
+
+@admin.register(OutstandingToken)
+class OutstandingTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["jti", "user", "created_at", "expires_at"]
+    search_fields = ["user__username", "jti"]
+
+
+@admin.register(BlacklistedToken)
+class BlacklistedTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["token", "blacklisted_at"]
+    search_fields = ["token__user__username", "token__jti"]

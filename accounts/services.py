@@ -33,7 +33,8 @@ def _save_account(user):
 
 
 def _email_after_commit(subject, body, recipient):
-    transaction.on_commit(lambda: send_email.delay(subject, body, [recipient]))
+    # robust: the write has committed; a broker that refuses the task is logged, not a 500 for it.
+    transaction.on_commit(lambda: send_email.delay(subject, body, [recipient]), robust=True)
 
 
 def _create_profile(user, profile):

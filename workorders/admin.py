@@ -48,3 +48,8 @@ class WorkOrderAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         services.workorder_delete(work_order=obj, by=request.user)  # also removes the photo file
+
+    def delete_queryset(self, request, queryset):
+        # "Delete selected" deletes through the same service, row by row (photo files go too).
+        for work_order in queryset:
+            services.workorder_delete(work_order=work_order, by=request.user)

@@ -244,3 +244,21 @@ def test_only_staff_belong_to_a_department(admin_client):
                  400, fields=["department"])
     patient.refresh_from_db()
     assert patient.department is None and not User.objects.filter(username="p2").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_that_refuses_the_email_after_commit_is_logged_not_a_500(admin_client, monkeypatch, caplog):
+    from kombu.exceptions import OperationalError
+
+    from accounts import services
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("broker down")
+
+    monkeypatch.setattr(services.send_email, "delay", refuse)
+    user = UserFactory(pending=True, role=Role.NURSE)
+    response = admin_client.post(f"/api/users/{user.id}/approve/")
+    assert response.status_code == 200 and response.json()["approval_status"] == "approved"
+    user.refresh_from_db()
+    assert user.is_active
+    assert any("on_commit" in record.getMessage() for record in caplog.records)

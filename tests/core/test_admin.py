@@ -1,6 +1,7 @@
 """Django admin is a second door, not a way around the API's rules: the change forms of final
 records change nothing, history is append-only, and state changes are actions running the services."""
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -240,3 +241,38 @@ def test_alert_status_changes_only_through_actions(site):
     _action(site, "/admin/monitoring/alert/", "acknowledge_alerts", alert)
     alert.refresh_from_db()
     assert (alert.status, alert.acknowledged_by) == (AlertStatus.ACKNOWLEDGED, site.user)
+
+
+def test_token_blacklist_entries_cannot_be_deleted_in_admin(site, api_client):
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+
+    user = UserFactory()
+    login = api_client.post("/api/auth/login/", {"username": user.username, "password": "Correct-Horse-42"},
+                            format="json").json()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {login['access']}")
+    assert api_client.post("/api/auth/logout/", {"refresh": login["refresh"]}, format="json").status_code == 204
+    entry = BlacklistedToken.objects.get()
+    assert site.post(f"/admin/token_blacklist/blacklistedtoken/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert site.post(f"/admin/token_blacklist/outstandingtoken/{entry.token.pk}/delete/",
+                     {"post": "yes"}).status_code == 403
+    assert BlacklistedToken.objects.filter(pk=entry.pk).exists()
+    refreshed = api_client.post("/api/auth/refresh/", {"refresh": login["refresh"]}, format="json")
+    assert refreshed.status_code == 401
+
+
+def test_delete_selected_work_orders_goes_through_the_service_and_removes_photos(site, settings, tmp_path,
+                                                                                django_capture_on_commit_callbacks):
+    from django.core.files.base import ContentFile
+
+    from workorders.models import WorkOrder
+
+    settings.MEDIA_ROOT = tmp_path
+    work_order = WorkOrderFactory()
+    work_order.photo.save("fault.png", ContentFile(b"png"), save=True)
+    path = work_order.photo.path
+    with django_capture_on_commit_callbacks(execute=True):
+        response = site.post("/admin/workorders/workorder/",
+                             {"action": "delete_selected", "_selected_action": [work_order.pk], "post": "yes"})
+    assert response.status_code == 302
+    assert not WorkOrder.objects.filter(pk=work_order.pk).exists()
+    assert not os.path.exists(path)
