@@ -10,7 +10,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts import services
 from accounts.choices import Role
 from accounts.models import User
-from core.admin import ReadOnlyAdminMixin, service_action
+from core.admin import ReadOnlyAdminMixin, ServiceFormAdmin, service_action
 
 # Fields of the change form that an admin may edit, as on PATCH /api/users/{id}/.
 EDITABLE_FIELDS = ["username", "email", "first_name", "last_name", "phone", "department"]
@@ -27,7 +27,7 @@ class PasswordChangeForm(AdminPasswordChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ServiceFormAdmin, DjangoUserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "role", "approval_status", "is_active",
                     "department"]
     list_filter = ["role", "approval_status", "is_active", "email_verified", "department"]

@@ -21,7 +21,7 @@ from clinical.models import (
     TimeSlot,
     VitalSigns,
 )
-from core.admin import ReadOnlyAdminMixin, ReadOnlyInline, service_action
+from core.admin import ReadOnlyAdminMixin, ReadOnlyInline, ServiceFormAdmin, service_action
 
 
 @admin.register(Department)
@@ -74,7 +74,7 @@ class PatientAdmin(admin.ModelAdmin):
 
 
 @admin.register(PatientDoctorMapping)
-class PatientDoctorMappingAdmin(admin.ModelAdmin):
+class PatientDoctorMappingAdmin(ServiceFormAdmin):
     list_display = ["patient", "doctor", "created_by", "created_at"]
     list_filter = ["doctor__user__department", "created_at"]
     search_fields = ["patient__first_name", "patient__last_name", "patient__medical_record_number",
@@ -174,7 +174,7 @@ CONSULTATION_TEXT_FIELDS = ["chief_complaint", "diagnosis", "summary", "follow_u
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(admin.ModelAdmin):
+class ConsultationAdmin(ServiceFormAdmin):
     """Opened, started and completed through the API. An open consultation's text may be corrected
     here (through consultation_update, as the API does); a completed one is final and read-only.
     Vital signs, prescriptions and notes are added through the API only (append-only)."""

@@ -4,6 +4,7 @@ action that runs the API's own service (`service_action`)."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponseRedirect
 from rest_framework.exceptions import APIException
 
 from core.models import Counter
@@ -44,6 +45,18 @@ def service_action(service, *, arg, description, name, **extra):
 
     action.__name__ = name
     return admin.action(description=description, permissions=["change"])(action)
+
+
+class ServiceFormAdmin(admin.ModelAdmin):
+    """A change form whose save runs a service: a refusal (the row changed meanwhile, a rule) is shown
+    as the service's message and nothing is saved, never a server error."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (APIException, DjangoValidationError) as exc:  # changeform_view's transaction rolled back
+            self.message_user(request, _reason(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class ReadOnlyAdminMixin:

@@ -4,14 +4,14 @@ request is final (read-only), a pending one is edited through spare_part_update.
 
 from django.contrib import admin
 
-from core.admin import service_action
+from core.admin import ServiceFormAdmin, service_action
 from spareparts import services
 from spareparts.choices import SparePartStatus
 from spareparts.models import SparePartRequest
 
 
 @admin.register(SparePartRequest)
-class SparePartRequestAdmin(admin.ModelAdmin):
+class SparePartRequestAdmin(ServiceFormAdmin):
     list_display = ["request_number", "part_name", "quantity", "device", "work_order", "status", "requested_by",
                     "decided_by", "created_at"]
     list_filter = ["status", "created_at", "device__hospital"]

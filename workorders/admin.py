@@ -6,14 +6,14 @@ from django.contrib import admin
 
 from accounts.choices import Role
 from accounts.models import User
-from core.admin import service_action
+from core.admin import ServiceFormAdmin, service_action
 from workorders import services
 from workorders.choices import WorkOrderStatus
 from workorders.models import WorkOrder
 
 
 @admin.register(WorkOrder)
-class WorkOrderAdmin(admin.ModelAdmin):
+class WorkOrderAdmin(ServiceFormAdmin):
     list_display = ["work_number", "device", "work_type", "priority", "status", "assigned_to", "created_by",
                     "due_date", "completed_date", "created_at"]
     list_filter = ["status", "work_type", "priority", "due_date", "device__hospital"]

@@ -276,3 +276,23 @@ def test_delete_selected_work_orders_goes_through_the_service_and_removes_photos
     assert response.status_code == 302
     assert not WorkOrder.objects.filter(pk=work_order.pk).exists()
     assert not os.path.exists(path)
+
+
+def test_a_service_refusing_an_admin_edit_is_a_message_not_a_server_error(site, monkeypatch):
+    from core.errors import Conflict
+    from workorders import services
+
+    def refuse(**kwargs):
+        raise Conflict("The work order was closed meanwhile.", code="work_order_closed")
+
+    monkeypatch.setattr(services, "workorder_update", refuse)
+    work_order = WorkOrderFactory()
+    data = {"description": "Changed", "work_type": work_order.work_type, "priority": Priority.HIGH,
+            "assigned_to": work_order.assigned_to_id, "due_date": work_order.due_date.isoformat(),
+            "technical_action": ""}
+    url = f"/admin/workorders/workorder/{work_order.pk}/change/"
+    response = site.post(url, data, follow=True)
+    assert response.status_code == 200
+    assert "closed meanwhile" in response.content.decode()
+    work_order.refresh_from_db()
+    assert work_order.description == "Alarm does not stop"
