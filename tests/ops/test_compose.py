@@ -111,3 +111,9 @@ def test_local_stack_runs_with_debug_off_and_cookies_usable_over_plain_http():
 def test_only_the_api_port_is_published_and_only_on_loopback():
     published = {name: service.get("ports", []) for name, service in services().items()}
     assert published == {**{name: [] for name in published}, "web": ["127.0.0.1:8000:8000"]}
+
+
+def test_the_image_carries_gunicorn_conf_so_production_limits_answer_json():
+    # gunicorn reads ./gunicorn.conf.py from its working directory (/app) on its own.
+    copies = [line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY")]
+    assert any("gunicorn.conf.py" in line.split()[1:-1] for line in copies)
