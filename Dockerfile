@@ -13,6 +13,7 @@ COPY workorders ./workorders
 COPY spareparts ./spareparts
 COPY monitoring ./monitoring
 COPY dashboard ./dashboard
+COPY demo ./demo
 COPY manage.py gunicorn.conf.py ./
 # The app user owns what it writes: uploads, and Celery beat's schedule (a named volume mounted on
 # either directory takes its owner from here).

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "spareparts",
     "monitoring",
     "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [
