@@ -1,0 +1,56 @@
+"""The clinical directory: departments and the doctors who practise in them."""
+from django.conf import settings
+from django.db import models
+
+from accounts.choices import ApprovalStatus, Role
+
+
+class Department(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class DoctorProfileQuerySet(models.QuerySet):
+    def practising(self):
+        """Approved, active doctors: the only ones who may hold slots and appointments or be mapped
+        to patients (a self-registered doctor stays out until an admin approves the sign-up)."""
+        return self.filter(user__is_active=True, user__approval_status=ApprovalStatus.APPROVED)
+
+    def visible_to(self, user):
+        """Admins see every profile (pending sign-ups included); everyone else practising doctors only."""
+        if getattr(user, "role", None) == Role.ADMIN:
+            return self.all()
+        return self.practising()
+
+
+class DoctorProfile(models.Model):
+    """The clinical identity of a doctor user; every `doctor` field in the API is this id.
+    The doctor's department is the user's (`User.department`, one source of truth for all staff)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doctor_profile")
+    medical_license_number = models.CharField(max_length=64, unique=True)
+    specialization = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DoctorProfileQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"Dr. {self.user.get_full_name() or self.user.username}"
+
+    @property
+    def department(self):
+        return self.user.department
+
+    @property
+    def is_practising(self):
+        return self.user.is_active and self.user.approval_status == ApprovalStatus.APPROVED

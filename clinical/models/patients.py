@@ -1,0 +1,161 @@
+"""Patient records, the doctors caring for them, and their documents."""
+from django.apps import apps
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef
+
+from accounts.choices import Role
+from clinical.choices import BloodType, DocumentKind, Sex
+from clinical.models.directory import Department, DoctorProfile
+from core.models import Counter
+
+DEFAULT_HR_LOW = 50
+DEFAULT_HR_HIGH = 120
+# Alert thresholds live in the range a monitor may report (monitoring refuses bpm outside 20-300).
+HR_THRESHOLD_VALIDATORS = [MinValueValidator(20), MaxValueValidator(300)]
+
+
+def next_medical_record_number():
+    return f"MRN-{Counter.next_value('medical_record_number'):07d}"
+
+
+class PatientQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_archived=False)
+
+    def visible_to(self, user):
+        """The patients a user may see: admin all; doctor those mapped to them or with an
+        appointment with them; nurse their department's; patient their own record.
+        Archived records are included (their history stays reachable); patient lists hide them."""
+        role = getattr(user, "role", None)
+        if role == Role.ADMIN:
+            return self.all()
+        if role == Role.DOCTOR:
+            # Appointments live in scheduling, which imports this module: resolved through the app registry.
+            # Exists() rather than joins: no duplicates, so no DISTINCT for callers to trip over.
+            mapped = PatientDoctorMapping.objects.filter(patient=OuterRef("pk"), doctor__user=user)
+            booked = apps.get_model("clinical", "Appointment").objects.filter(patient=OuterRef("pk"), doctor__user=user)
+            return self.filter(Exists(mapped) | Exists(booked))
+        if role == Role.NURSE:
+            if user.department_id is None:
+                return self.none()
+            return self.filter(department_id=user.department_id)
+        if role == Role.PATIENT:
+            return self.filter(user=user)
+        return self.none()
+
+
+class Patient(models.Model):
+    """A patient record. It may exist without a login; `user` links it once the patient signs up."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="patient_record"
+    )
+    medical_record_number = models.CharField(max_length=32, unique=True, editable=False)
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=16, choices=Sex.choices, default=Sex.UNKNOWN)
+    phone = models.CharField(max_length=32, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+    blood_type = models.CharField(max_length=3, choices=BloodType.choices, blank=True)
+    medical_history = models.TextField(blank=True)
+    allergies = models.TextField(blank=True)
+    emergency_contact_name = models.CharField(max_length=150, blank=True)
+    emergency_contact_phone = models.CharField(max_length=32, blank=True)
+    emergency_contact_relation = models.CharField(max_length=64, blank=True)
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="patients"
+    )
+    hr_low = models.PositiveSmallIntegerField(default=DEFAULT_HR_LOW, validators=HR_THRESHOLD_VALIDATORS)
+    hr_high = models.PositiveSmallIntegerField(default=DEFAULT_HR_HIGH, validators=HR_THRESHOLD_VALIDATORS)
+    is_archived = models.BooleanField(default=False, db_index=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(hr_low__lt=models.F("hr_high")),
+                                   name="clinical_patient_hr_low_below_high"),
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name} ({self.medical_record_number})"
+
+    def save(self, *args, **kwargs):
+        if not self.medical_record_number:
+            self.medical_record_number = next_medical_record_number()
+        super().save(*args, **kwargs)
+
+
+class PatientDoctorMappingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        role = getattr(user, "role", None)
+        if role == Role.ADMIN:
+            return self.all()
+        if role == Role.DOCTOR:
+            return self.filter(doctor__user=user)
+        if role == Role.PATIENT:
+            return self.filter(patient__user=user)
+        return self.none()
+
+
+class PatientDoctorMapping(models.Model):
+    """A doctor takes a patient into their care (and scope). Unique per pair; audited by who made it."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="doctor_mappings")
+    doctor = models.ForeignKey(DoctorProfile, on_delete=models.CASCADE, related_name="patient_mappings")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PatientDoctorMappingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "doctor"], name="clinical_mapping_unique_pair"),
+        ]
+
+    def __str__(self):
+        return f"{self.patient} -> {self.doctor}"
+
+
+class PatientDocumentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_archived=False)
+
+
+class PatientDocument(models.Model):
+    """A medical record file. Stored through Django's storage API under a random name; only ever
+    served through the scoped download route."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="documents")
+    consultation = models.ForeignKey("clinical.Consultation", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="documents")
+    kind = models.CharField(max_length=32, choices=DocumentKind.choices, default=DocumentKind.OTHER)
+    title = models.CharField(max_length=200)
+    file = models.FileField(upload_to="patient-documents/%Y/%m/")
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    is_archived = models.BooleanField(default=False, db_index=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PatientDocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self):
+        return self.title

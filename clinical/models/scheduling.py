@@ -1,0 +1,131 @@
+"""Doctors' time slots, the appointments booked into them and each appointment's history."""
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from accounts.choices import Role
+from clinical.choices import AppointmentStatus
+from clinical.models.directory import DoctorProfile
+from clinical.models.patients import Patient
+
+
+def not_started_q(prefix=""):
+    """The slot (with prefix "slot__": the appointment's slot) has not started yet, server time."""
+    now = timezone.localtime()
+    return (Q(**{f"{prefix}date__gt": now.date()})
+            | Q(**{f"{prefix}date": now.date(), f"{prefix}start_time__gt": now.time()}))
+
+
+class TimeSlotQuerySet(models.QuerySet):
+    def with_availability(self):
+        live = Appointment.objects.filter(slot=OuterRef("pk")).exclude(status=AppointmentStatus.CANCELLED)
+        return self.annotate(is_booked=Exists(live))
+
+    def upcoming(self):
+        return self.filter(not_started_q())
+
+    def free(self):
+        """Slots without a live appointment that have not started yet."""
+        return self.with_availability().upcoming().filter(is_booked=False)
+
+    def overlapping(self, *, doctor, date, start_time, end_time):
+        """Half-open [start, end): back-to-back slots do not overlap."""
+        return self.filter(doctor=doctor, date=date, start_time__lt=end_time, end_time__gt=start_time)
+
+
+class TimeSlot(models.Model):
+    """A bookable interval of one doctor's day. Overlaps are refused by an exclusion constraint on
+    PostgreSQL (migration 0004) and by `timeslot_create` everywhere."""
+
+    doctor = models.ForeignKey(DoctorProfile, on_delete=models.PROTECT, related_name="time_slots")
+    date = models.DateField()
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TimeSlotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "start_time", "id"]
+        indexes = [models.Index(fields=["doctor", "date"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_time__gt=models.F("start_time")),
+                                   name="clinical_timeslot_end_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.doctor} {self.date} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+    @property
+    def starts_at(self):
+        return timezone.make_aware(datetime.combine(self.date, self.start_time))
+
+    @property
+    def has_started(self):
+        return self.starts_at <= timezone.now()
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """admin all; doctor their own; patient their own; nurse their department's patients'."""
+        role = getattr(user, "role", None)
+        if role == Role.ADMIN:
+            return self.all()
+        if role == Role.DOCTOR:
+            return self.filter(doctor__user=user)
+        if role == Role.PATIENT:
+            return self.filter(patient__user=user)
+        if role == Role.NURSE and user.department_id is not None:
+            return self.filter(patient__department_id=user.department_id)
+        return self.none()
+
+
+class Appointment(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    doctor = models.ForeignKey(DoctorProfile, on_delete=models.PROTECT, related_name="appointments")
+    slot = models.ForeignKey(TimeSlot, on_delete=models.PROTECT, related_name="appointments")
+    reason = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED,
+                              db_index=True)
+    cancel_reason = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slot__date", "slot__start_time", "id"]
+        constraints = [
+            # The guarantee behind "of concurrent bookings exactly one wins".
+            models.UniqueConstraint(fields=["slot"], condition=~Q(status=AppointmentStatus.CANCELLED),
+                                    name="clinical_appointment_one_live_per_slot"),
+        ]
+
+    def __str__(self):
+        return f"Appointment {self.pk}: {self.patient} with {self.doctor} ({self.status})"
+
+
+class AppointmentHistory(models.Model):
+    """Append-only trail of an appointment: every booking, transition and move."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="history")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+    from_status = models.CharField(max_length=16, choices=AppointmentStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=AppointmentStatus.choices)
+    from_slot = models.ForeignKey(TimeSlot, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    to_slot = models.ForeignKey(TimeSlot, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        verbose_name_plural = "appointment history"
+
+    def __str__(self):
+        return f"{self.appointment_id}: {self.from_status or '-'} -> {self.to_status}"
