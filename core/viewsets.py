@@ -1,0 +1,165 @@
+"""The base viewset every domain viewset uses: read this first.
+
+A request reaches a viewset through the router; `RolePermission` (core.permissions) reads the
+viewset's `role_rules` and answers 401/403 before any query runs. From there the base owns three
+things, each written once here instead of once per app:
+
+1. **Which rows an action may touch** (`get_queryset`). Reads go through the model's
+   `Model.objects.visible_to(user)`. Write actions (`write_actions`: create, update,
+   partial_update, destroy, plus the viewset's own state-changing actions) go through
+   `editable_by(user)` when the model's QuerySet defines it, else `visible_to(user)` too. An action
+   with its own scope names the QuerySet method in `action_scopes`
+   (`{"assign": "assignable_by"}`). Every lookup goes through `get_object()`, so an object outside
+   the action's scope answers 404 exactly like a missing one. A model every caller may see in full
+   (hospitals, rooms, users behind an admin-only route) sets `scoped = False` and a `queryset`.
+   What the serializer shows is loaded in `optimise(queryset)` (select_related, prefetch,
+   annotate), which every read, write and re-read shares: lists stay O(1) in queries.
+
+2. **One answer after any write** (`respond`). Writes are validated by the write serializer that
+   `get_serializer_class()` picks (per action, per role) and applied by a service in
+   `perform_create`/`perform_update`; the answer is always `read_serializer_class` over the object
+   re-read through the read queryset (`visible_to` + `optimise`), so a write answers exactly what
+   a GET would. create/update/partial_update do this; a custom action ends with
+   `return self.respond(instance)`. A write the caller was allowed to make may move the object out
+   of what they see (a nurse assigns a free-pool monitor to a patient): it is then re-read
+   unscoped, because they held it through `get_object()` a moment ago and are told what they did.
+
+3. **Lists nested under one object** (`nested_list`), e.g. `/devices/{id}/inventory-checks/`:
+   the caller's scoped parent comes from `get_object()`, and its rows are ordered, filtered and
+   paginated like every list. The viewset's own filters describe its rows, not these, so the
+   action's schema says `filters=False, parameters=[nested_ordering_parameter(...)]`.
+
+A new viewset therefore declares data (`role_rules`, `read_serializer_class`, `write_actions`,
+`filterset_class`, ordering) and overrides `optimise` and `get_serializer_class`; it rarely
+overrides `get_queryset`.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import filters, mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+WRITE_ACTIONS = frozenset({"create", "update", "partial_update", "destroy"})
+
+
+class BaseViewSet(viewsets.GenericViewSet):
+    model = None  # else taken from `queryset`
+    scoped = True  # False: every caller who passes role_rules sees every row of `queryset`
+    read_serializer_class = None  # the shape of every answer; defaults to serializer_class
+    write_actions = WRITE_ACTIONS
+    action_scopes = {}  # action -> QuerySet method taking the user, for an action with its own scope
+
+    # -- which rows ---------------------------------------------------------------------------
+    def get_model(self):
+        if self.model is not None:
+            return self.model
+        if self.queryset is not None:
+            return self.queryset.model
+        raise ImproperlyConfigured(f"{type(self).__name__} sets neither `model` nor `queryset`.")
+
+    def base_queryset(self):
+        return self.queryset.all() if self.queryset is not None else self.get_model()._default_manager.all()
+
+    def scope_name(self, action):
+        if action in self.action_scopes:
+            return self.action_scopes[action]
+        if action in self.write_actions and hasattr(self.base_queryset(), "editable_by"):
+            return "editable_by"
+        return "visible_to"
+
+    def scoped_queryset(self, action):
+        queryset = self.base_queryset()
+        if self.scoped:
+            queryset = getattr(queryset, self.scope_name(action))(self.request.user)
+        return self.optimise(queryset)
+
+    def get_queryset(self):
+        return self.scoped_queryset(self.action)
+
+    def optimise(self, queryset):
+        """select_related/prefetch_related/annotate for what the serializers show."""
+        return queryset
+
+    # -- one answer after a write ---------------------------------------------------------------
+    def get_read_serializer_class(self):
+        return self.read_serializer_class or self.serializer_class
+
+    def read_serializer(self, instance, **kwargs):
+        return self.get_read_serializer_class()(instance, context=self.get_serializer_context(), **kwargs)
+
+    def respond(self, instance, status=status.HTTP_200_OK, headers=None):
+        """The object as a GET shows it now (re-read: the service may have changed related rows)."""
+        fresh = self.scoped_queryset("retrieve").filter(pk=instance.pk).first()
+        if fresh is None:  # the write moved it out of the caller's read scope (see the docstring)
+            fresh = self.optimise(self.base_queryset()).get(pk=instance.pk)
+        return Response(self.read_serializer(fresh).data, status=status, headers=headers)
+
+    # -- lists under one object ----------------------------------------------------------------
+    def nested_list(self, queryset, serializer_class, *, ordering_fields, ordering, filterset_class=None):
+        """Order (`?ordering=` among `ordering_fields`, default `ordering`), filter and paginate rows
+        that belong to a scoped parent, answered like any list."""
+        queryset = NestedOrdering(ordering_fields, ordering).filter_queryset(self.request, queryset, self)
+        if filterset_class is not None:
+            filterset = filterset_class(self.request.query_params, queryset=queryset, request=self.request)
+            if not filterset.is_valid():
+                raise ValidationError(filterset.errors)
+            queryset = filterset.qs
+        page = self.paginate_queryset(queryset)
+        data = serializer_class(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
+
+
+class NestedOrdering(filters.OrderingFilter):
+    """`?ordering=` over a nested list's own fields (the viewset's `ordering_fields` are its rows')."""
+
+    def __init__(self, fields, default):
+        self.fields, self.default = list(fields), list(default)
+
+    def get_valid_fields(self, queryset, view, context=None):
+        return [(name, name) for name in self.fields]
+
+    def get_default_ordering(self, view):
+        return self.default
+
+
+def nested_ordering_parameter(fields, default):
+    """The one query parameter a nested list's schema advertises (`filters=False` drops the rest)."""
+    choices = " or ".join(fields)
+    return OpenApiParameter("ordering", str, description=f"{choices}, - for descending (default {default[0]})")
+
+
+class CreateMixin:
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        return self.respond(serializer.instance, status=status.HTTP_201_CREATED)
+
+    def perform_create(self, serializer):
+        serializer.save()
+
+
+class UpdateMixin:
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        return self.respond(serializer.instance)
+
+    def partial_update(self, request, *args, **kwargs):
+        kwargs["partial"] = True
+        return self.update(request, *args, **kwargs)
+
+    def perform_update(self, serializer):
+        serializer.save()
+
+
+class ReadOnlyModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BaseViewSet):
+    pass
+
+
+class ModelViewSet(CreateMixin, UpdateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                   mixins.DestroyModelMixin, BaseViewSet):
+    pass
