@@ -6,7 +6,6 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from accounts.choices import SELF_REGISTERABLE_ROLES, STAFF_ROLES, OtpPurpose, Role
 from accounts.models import User
 from accounts.services import check_password_strength
-from clinical.models import Department, DoctorProfile
 from core.serializers import RoleRestrictedFieldsMixin
 
 
@@ -53,9 +52,6 @@ class NewUserSerializer(serializers.ModelSerializer):
     a doctor needs a licence number and a specialization; a patient may give a date of birth."""
 
     email = serializers.EmailField()
-    department = serializers.PrimaryKeyRelatedField(
-        queryset=Department.objects.all(), required=False, allow_null=True
-    )
     medical_license_number = serializers.CharField(max_length=64, required=False, write_only=True)
     specialization = serializers.CharField(max_length=120, required=False, write_only=True)
     date_of_birth = serializers.DateField(required=False, allow_null=True, write_only=True)
@@ -79,7 +75,8 @@ class NewUserSerializer(serializers.ModelSerializer):
         return value
 
     def validate_medical_license_number(self, value):
-        if DoctorProfile.objects.filter(medical_license_number=value).exists():
+        # Through the user's reverse accessor: accounts names the profile's table, never imports it.
+        if User.objects.filter(doctor_profile__medical_license_number=value).exists():
             raise serializers.ValidationError("A doctor with this licence number already exists.")
         return value
 
@@ -135,9 +132,6 @@ class AdminUserUpdateSerializer(serializers.ModelSerializer):
     """An admin edits any account field; the role is fixed at creation (profiles hang on it)."""
 
     email = serializers.EmailField(required=False)
-    department = serializers.PrimaryKeyRelatedField(
-        queryset=Department.objects.all(), required=False, allow_null=True
-    )
 
     class Meta:
         model = User

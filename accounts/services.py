@@ -15,8 +15,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts import login_guard, otp
 from accounts.choices import ApprovalStatus, OtpPurpose, Role
 from accounts.models import User
+from accounts.profiles import profile_create
 from accounts.tasks import send_email
-from clinical.models import DoctorProfile, Patient
 from core.db import unique_or_400
 from core.errors import Conflict
 
@@ -35,26 +35,6 @@ def _save_account(user):
 def _email_after_commit(subject, body, recipient):
     # robust: the write has committed; a broker that refuses the task is logged, not a 500 for it.
     transaction.on_commit(lambda: send_email.delay(subject, body, [recipient]), robust=True)
-
-
-def _create_profile(user, profile):
-    """The role's clinical identity: a doctor profile (its department is the user's), or the
-    patient's own record."""
-    if user.role == Role.DOCTOR:
-        DoctorProfile.objects.create(
-            user=user,
-            medical_license_number=profile["medical_license_number"],
-            specialization=profile["specialization"],
-        )
-    elif user.role == Role.PATIENT:
-        Patient.objects.create(
-            user=user,
-            first_name=user.first_name,
-            last_name=user.last_name,
-            email=user.email,
-            phone=user.phone,
-            date_of_birth=profile.get("date_of_birth"),
-        )
 
 
 def user_register(*, username, email, password, first_name, last_name, role=Role.PATIENT, **profile):
@@ -76,7 +56,7 @@ def user_register(*, username, email, password, first_name, last_name, role=Role
     user.set_password(password)
     with transaction.atomic():
         _save_account(user)
-        _create_profile(user, profile)
+        profile_create(user, profile)
         code = otp.issue_code(OtpPurpose.EMAIL_VERIFY, email)
         note = (
             "An administrator will review your sign-up; you can log in once it is approved.\n"
@@ -113,7 +93,7 @@ def user_invite(*, username, email, role, first_name="", last_name="", departmen
     )
     user.set_unusable_password()
     _save_account(user)
-    _create_profile(user, profile)
+    profile_create(user, profile)
     code = otp.issue_code(OtpPurpose.PASSWORD_RESET, email, ttl_seconds=settings.INVITATION_TTL_SECONDS)
     _email_after_commit(
         "You are invited to MediTrack",
