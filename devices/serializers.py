@@ -69,9 +69,6 @@ class DeviceWriteSerializer(serializers.ModelSerializer):
             "room", "assigned_engineer", "assigned_nurses", "last_inventory_date", "notes",
         ]
 
-    def to_representation(self, instance):
-        return DeviceSerializer(instance, context=self.context).data
-
 
 class DeviceEngineerUpdateSerializer(RoleRestrictedFieldsMixin, serializers.ModelSerializer):
     """An engineer on their own device: status and notes only."""
@@ -81,9 +78,6 @@ class DeviceEngineerUpdateSerializer(RoleRestrictedFieldsMixin, serializers.Mode
     class Meta:
         model = Device
         fields = ["status", "notes"]
-
-    def to_representation(self, instance):
-        return DeviceSerializer(instance, context=self.context).data
 
 
 class InventorySerializer(serializers.Serializer):

@@ -1,12 +1,10 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import status, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
-from rest_framework.response import Response
 
 from accounts.choices import Role
 from core.db import save_unique
 from core.permissions import AUTHENTICATED
+from core.viewsets import ModelViewSet, nested_ordering_parameter
 from devices import services
 from devices.filters import DeviceFilter, RoomFilter
 from devices.models import Device, Hospital, Room
@@ -28,16 +26,7 @@ FACILITY_RULES = {
     "list": AUTHENTICATED, "retrieve": AUTHENTICATED,
     "create": ADMIN, "update": ADMIN, "partial_update": ADMIN, "destroy": ADMIN,
 }
-
-
-class InventoryCheckOrdering(OrderingFilter):
-    """`?ordering=` on a device's inventory checks, which are not the viewset's own rows (devices)."""
-
-    def get_valid_fields(self, queryset, view, context=None):
-        return [(name, name) for name in ("checked_at", "id")]
-
-    def get_default_ordering(self, view):
-        return ["-checked_at", "-id"]
+CHECK_ORDERING_FIELDS, CHECK_ORDERING = ("checked_at", "id"), ("-checked_at", "-id")
 
 
 @extend_schema_view(
@@ -49,8 +38,9 @@ class InventoryCheckOrdering(OrderingFilter):
     destroy=extend_schema(summary="Delete a hospital or clinic without devices (admin; 409 otherwise)"),
 )
 @extend_schema(tags=["facilities"])
-class HospitalViewSet(viewsets.ModelViewSet):
+class HospitalViewSet(ModelViewSet):
     role_rules = FACILITY_RULES
+    scoped = False  # every signed-in user sees every hospital
     queryset = Hospital.objects.order_by("name")
     serializer_class = HospitalSerializer
     filterset_fields = ["kind"]
@@ -73,8 +63,9 @@ class HospitalViewSet(viewsets.ModelViewSet):
     destroy=extend_schema(summary="Delete a room no device or inventory check refers to (admin; 409 otherwise)"),
 )
 @extend_schema(tags=["facilities"])
-class RoomViewSet(viewsets.ModelViewSet):
+class RoomViewSet(ModelViewSet):
     role_rules = FACILITY_RULES
+    scoped = False  # every signed-in user sees every room
     queryset = Room.objects.select_related("hospital").order_by("hospital__name", "number")
     serializer_class = RoomSerializer
     filterset_class = RoomFilter
@@ -101,7 +92,7 @@ class RoomViewSet(viewsets.ModelViewSet):
     destroy=extend_schema(summary="Delete a device with no history (admin; 409 device_in_use: decommission it)"),
 )
 @extend_schema(tags=["devices"])
-class DeviceViewSet(viewsets.ModelViewSet):
+class DeviceViewSet(ModelViewSet):
     role_rules = {
         "list": DEVICE_READERS, "retrieve": DEVICE_READERS, "inventory_checks": DEVICE_READERS,
         "assigned": {Role.ENGINEER, Role.NURSE},
@@ -111,20 +102,17 @@ class DeviceViewSet(viewsets.ModelViewSet):
         "inventory": {Role.ENGINEER},
         "assign": {Role.ADMIN, Role.DOCTOR, Role.NURSE}, "unassign": {Role.ADMIN, Role.DOCTOR, Role.NURSE},
     }
+    model = Device
+    read_serializer_class = DeviceSerializer
+    write_actions = ModelViewSet.write_actions | {"inventory", "change_status", "assign", "unassign"}
+    # Assigning reaches the free pool of monitors too; unassigning, the monitors of patients one sees.
+    action_scopes = {"assign": "assignable_by", "unassign": "unassignable_by"}
     filterset_class = DeviceFilter
     search_fields = ["asset_number", "serial_number", "name", "model", "manufacturer"]
     ordering_fields = ["id", "asset_number", "name", "status", "category", "last_inventory_date", "created_at"]
     ordering = ["asset_number"]
 
-    def get_queryset(self):
-        user = self.request.user
-        if self.action == "assign":
-            queryset = Device.objects.assignable_by(user)
-        elif self.action == "unassign":
-            queryset = Device.objects.unassignable_by(user)
-        else:
-            # For engineers and nurses (the only callers of `assigned`) their scope is their devices.
-            queryset = Device.objects.visible_to(user)
+    def optimise(self, queryset):
         return queryset.with_details()
 
     def get_serializer_class(self):
@@ -151,15 +139,11 @@ class DeviceViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         services.device_delete(device=instance, by=self.request.user)
 
-    def _device_response(self, device, status_code=status.HTTP_200_OK):
-        device = Device.objects.with_details().get(pk=device.pk)
-        return Response(DeviceSerializer(device, context=self.get_serializer_context()).data, status=status_code)
-
     @extend_schema(summary="The caller's devices (engineer, nurse)", responses=DeviceSerializer(many=True))
     @action(detail=False, methods=["get"])
     def assigned(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(DeviceSerializer(page, many=True).data)
+        # For engineers and nurses (its only callers) their read scope is their devices: a list.
+        return self.list(request)
 
     @extend_schema(summary="Inventory check: confirm the device's room (engineer, own devices)",
                    request=InventorySerializer, responses=DeviceSerializer)
@@ -169,19 +153,16 @@ class DeviceViewSet(viewsets.ModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         device = services.device_inventory_check(device=device, by=request.user, **serializer.validated_data)
-        return self._device_response(device)
+        return self.respond(device)
 
     @extend_schema(summary="The device's inventory checks, newest first", filters=False,
-                   parameters=[OpenApiParameter("ordering", str, description="checked_at or id, - for descending "
-                                                "(default -checked_at)")],
+                   parameters=[nested_ordering_parameter(CHECK_ORDERING_FIELDS, CHECK_ORDERING)],
                    responses=InventoryCheckSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="inventory-checks")
     def inventory_checks(self, request, pk=None):
-        device = self.get_object()
-        checks = device.inventory_checks.select_related("checked_by", "from_room", "to_room")
-        checks = InventoryCheckOrdering().filter_queryset(request, checks, self)
-        page = self.paginate_queryset(checks)
-        return self.get_paginated_response(InventoryCheckSerializer(page, many=True).data)
+        checks = self.get_object().inventory_checks.select_related("checked_by", "from_room", "to_room")
+        return self.nested_list(checks, InventoryCheckSerializer, ordering_fields=CHECK_ORDERING_FIELDS,
+                                ordering=CHECK_ORDERING)
 
     @extend_schema(summary="Set the status, or toggle active/inactive without a body (admin, engineer own)",
                    request=ChangeStatusSerializer, responses=DeviceSerializer)
@@ -192,7 +173,7 @@ class DeviceViewSet(viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         device = services.device_change_status(device=device, by=request.user,
                                                status=serializer.validated_data.get("status"))
-        return self._device_response(device)
+        return self.respond(device)
 
     @extend_schema(summary="Assign a monitor to a patient (admin, doctor, nurse)",
                    request=AssignPatientSerializer, responses=DeviceSerializer)
@@ -202,11 +183,11 @@ class DeviceViewSet(viewsets.ModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         device = services.device_assign_patient(device=device, by=request.user, **serializer.validated_data)
-        return self._device_response(device)
+        return self.respond(device)
 
     @extend_schema(summary="Take a monitor off its patient (admin, doctor, nurse)", request=None,
                    responses=DeviceSerializer)
     @action(detail=True, methods=["post"])
     def unassign(self, request, pk=None):
         device = services.device_unassign_patient(device=self.get_object(), by=request.user)
-        return self._device_response(device)
+        return self.respond(device)
