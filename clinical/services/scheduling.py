@@ -1,106 +1,21 @@
-"""Every clinical write that has a rule. Each runs in one transaction and locks what it decides on."""
-
-import uuid
+"""Doctors' time slots and the appointments booked into them, each step recorded in the history."""
 from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 
-from accounts.choices import Role
-from clinical.choices import (
-    CONSULTABLE_STATUSES,
-    CONSULTATION_TRANSITIONS,
-    RESCHEDULABLE_STATUSES,
-    AppointmentStatus,
-    ConsultationStatus,
-    can_transition,
-)
-from clinical.models import (
-    Appointment,
-    AppointmentHistory,
-    Consultation,
-    ConsultationNote,
-    DoctorProfile,
-    Patient,
-    PatientDoctorMapping,
-    PatientDocument,
-    Prescription,
-    TimeSlot,
-    VitalSigns,
-)
+from clinical.choices import RESCHEDULABLE_STATUSES, AppointmentStatus, can_transition
+from clinical.models import Appointment, AppointmentHistory, DoctorProfile, TimeSlot
+from clinical.services.directory import check_practising
 from core.errors import Conflict
 
 MAX_BULK_DAYS = 92
 _CLOCK_DAY = datetime(2000, 1, 1).date()  # any day: only its clock is used
 
 
-# --- Who acts ----------------------------------------------------------------------------------
-
-def acting_doctor(*, by, requested):
-    """The doctor a slot or mapping is for: a doctor acts for themself (and may omit `doctor`); an
-    admin must name one."""
-    if by.role == Role.DOCTOR:
-        own = getattr(by, "doctor_profile", None)
-        if own is None:
-            raise ValidationError({"doctor": ["Your account has no doctor profile."]})
-        if requested is not None and requested != own:
-            raise ValidationError({"doctor": ["A doctor may act only for themself."]})
-        return own
-    if requested is None:
-        raise ValidationError({"doctor": ["This field is required."]})
-    return requested
-
-
-# --- Patients ----------------------------------------------------------------------------------
-
-@transaction.atomic
-def patient_create(*, by, **fields):
-    """A nurse's new patient joins the nurse's department; a doctor's is mapped to that doctor,
-    so the record they just made stays in their scope."""
-    if by.role == Role.NURSE and fields.get("department") is None:
-        fields["department"] = by.department
-    patient = Patient.objects.create(**fields)
-    doctor = getattr(by, "doctor_profile", None) if by.role == Role.DOCTOR else None
-    if doctor is not None:
-        PatientDoctorMapping.objects.create(patient=patient, doctor=doctor, created_by=by)
-    return patient
-
-
-@transaction.atomic
-def patient_archive(*, patient, by):
-    """DELETE archives: the record and its clinical history stay; lists no longer show it."""
-    patient = Patient.objects.select_for_update().get(pk=patient.pk)
-    if not patient.is_archived:
-        patient.is_archived = True
-        patient.archived_at = timezone.now()
-        patient.save(update_fields=["is_archived", "archived_at", "updated_at"])
-    return patient
-
-
-# --- Mappings ----------------------------------------------------------------------------------
-
-def mapping_create(*, patient, doctor, by):
-    _check_practising(doctor)
-    try:
-        with transaction.atomic():
-            return PatientDoctorMapping.objects.create(patient=patient, doctor=doctor, created_by=by)
-    except IntegrityError:
-        raise ValidationError({"patient": ["This patient is already mapped to this doctor."]}) from None
-
-
 # --- Time slots --------------------------------------------------------------------------------
-
-NOT_PRACTISING = "This doctor is not approved and active: approve the sign-up (or reactivate the account) first."
-
-
-def _check_practising(doctor, field="doctor"):
-    """Only approved, active doctors hold slots and appointments (the serializers offer no others;
-    this is the rule itself, for every caller)."""
-    if not doctor.is_practising:
-        raise ValidationError({field: [NOT_PRACTISING]})
-
 
 def _lock_doctor(doctor):
     # Serialises slot writes per doctor, so the overlap check below is sound on SQLite too.
@@ -139,7 +54,7 @@ def _save_slot(slot):
 @transaction.atomic
 def timeslot_create(*, doctor, date, start_time, end_time):
     doctor = _lock_doctor(doctor)
-    _check_practising(doctor)
+    check_practising(doctor)
     slot = TimeSlot(doctor=doctor, date=date, start_time=start_time, end_time=end_time)
     _check_not_past(slot)
     return _save_slot(slot)
@@ -202,7 +117,7 @@ def timeslot_bulk_create(*, doctor, date_from, date_to, weekdays, start_time, en
     if not times:
         raise ValidationError({"slot_minutes": ["No slot of this length fits between start_time and end_time."]})
     doctor = _lock_doctor(doctor)
-    _check_practising(doctor)
+    check_practising(doctor)
     now = timezone.localtime().time()
     # The doctor's slots in the range, read once: overlaps are found here, in memory, and the new
     # slots go in with one bulk insert (the exclusion constraint still guards the database).
@@ -274,14 +189,14 @@ def appointment_book(*, patient, slot, reason="", doctor=None, by):
     return appointment
 
 
-def _lock_appointment(appointment):
+def lock_appointment(appointment):
     return Appointment.objects.select_for_update().get(pk=appointment.pk)
 
 
-def _transition(appointment, target, *, by, note="", check=None, **changes):
+def transition_appointment(appointment, target, *, by, note="", check=None, **changes):
     """One appointment transition: lock, check the status machine, then `check(appointment)` (a
     rule of this transition), write, record history."""
-    appointment = _lock_appointment(appointment)
+    appointment = lock_appointment(appointment)
     current = appointment.status
     if not can_transition(current, target):
         raise Conflict(f"An appointment that is {current} cannot become {target}.", code="invalid_transition")
@@ -297,13 +212,13 @@ def _transition(appointment, target, *, by, note="", check=None, **changes):
 
 @transaction.atomic
 def appointment_confirm(*, appointment, by):
-    return _transition(appointment, AppointmentStatus.CONFIRMED, by=by)
+    return transition_appointment(appointment, AppointmentStatus.CONFIRMED, by=by)
 
 
 @transaction.atomic
 def appointment_cancel(*, appointment, by, reason=""):
     """Cancelling frees the slot: the partial unique index ignores cancelled appointments."""
-    return _transition(appointment, AppointmentStatus.CANCELLED, by=by, note=reason, cancel_reason=reason)
+    return transition_appointment(appointment, AppointmentStatus.CANCELLED, by=by, note=reason, cancel_reason=reason)
 
 
 def _check_slot_started(appointment):
@@ -315,23 +230,12 @@ def _check_slot_started(appointment):
 @transaction.atomic
 def appointment_no_show(*, appointment, by):
     """Only once the slot has started: before that the patient can still come (409 not_started)."""
-    return _transition(appointment, AppointmentStatus.NO_SHOW, by=by, check=_check_slot_started)
-
-
-@transaction.atomic
-def appointment_complete(*, appointment, by):
-    """Completing the visit also completes (locks) its consultation."""
-    appointment = _transition(appointment, AppointmentStatus.COMPLETED, by=by)
-    consultation = Consultation.objects.select_for_update().filter(appointment=appointment).first()
-    if consultation is not None and not consultation.is_completed:
-        _consultation_finish(consultation)
-    return appointment
-
+    return transition_appointment(appointment, AppointmentStatus.NO_SHOW, by=by, check=_check_slot_started)
 
 @transaction.atomic
 def appointment_reschedule(*, appointment, slot, by):
     """Move to another free slot of the same doctor in one step; the old slot is freed."""
-    appointment = _lock_appointment(appointment)
+    appointment = lock_appointment(appointment)
     if appointment.status not in RESCHEDULABLE_STATUSES:
         raise Conflict(f"An appointment that is {appointment.status} cannot be rescheduled.",
                        code="invalid_transition")
@@ -351,127 +255,3 @@ def appointment_reschedule(*, appointment, slot, by):
         raise _slot_taken() from None
     _record(appointment, by=by, from_status=old_status, from_slot=old_slot, note="rescheduled")
     return appointment
-
-
-# --- Consultations -----------------------------------------------------------------------------
-
-def _lock_consultation(consultation):
-    return Consultation.objects.select_for_update().get(pk=consultation.pk)
-
-
-def _lock_visit(consultation):
-    """Lock the appointment, then its consultation: the order appointment_complete takes too, so a
-    concurrent "complete the appointment" and "complete the consultation" queue instead of deadlocking."""
-    appointment = Appointment.objects.select_for_update().get(pk=consultation.appointment_id)
-    return appointment, _lock_consultation(consultation)
-
-
-def _open_consultation(consultation, what):
-    consultation = _lock_consultation(consultation)
-    if consultation.is_completed:
-        raise Conflict(f"This consultation is completed; {what} can no longer be changed.",
-                       code="consultation_completed")
-    return consultation
-
-
-def _consultation_finish(consultation):
-    consultation.status = ConsultationStatus.COMPLETED
-    consultation.completed_at = timezone.now()
-    consultation.save(update_fields=["status", "completed_at", "updated_at"])
-    return consultation
-
-
-@transaction.atomic
-def consultation_create(*, appointment, by, **fields):
-    appointment = _lock_appointment(appointment)
-    if appointment.status not in CONSULTABLE_STATUSES:
-        raise Conflict(f"A consultation cannot be opened for an appointment that is {appointment.status}.",
-                       code="invalid_transition")
-    try:
-        with transaction.atomic():
-            return Consultation.objects.create(appointment=appointment, **fields)
-    except IntegrityError:
-        raise ValidationError({"appointment": ["This appointment already has a consultation."]}) from None
-
-
-@transaction.atomic
-def consultation_update(*, consultation, by, **fields):
-    consultation = _open_consultation(consultation, "it")
-    for name, value in fields.items():
-        setattr(consultation, name, value)
-    consultation.save()
-    return consultation
-
-
-def _consultation_transition(consultation, target):
-    if target not in CONSULTATION_TRANSITIONS[consultation.status]:
-        raise Conflict(f"A consultation that is {consultation.status} cannot become {target}.",
-                       code="invalid_transition")
-
-
-@transaction.atomic
-def consultation_start(*, consultation, by):
-    """Starting the consultation moves its appointment to in_progress."""
-    appointment, consultation = _lock_visit(consultation)
-    _consultation_transition(consultation, ConsultationStatus.IN_PROGRESS)
-    _transition(appointment, AppointmentStatus.IN_PROGRESS, by=by, note="consultation started")
-    consultation.status = ConsultationStatus.IN_PROGRESS
-    consultation.started_at = timezone.now()
-    consultation.save(update_fields=["status", "started_at", "updated_at"])
-    return consultation
-
-
-@transaction.atomic
-def consultation_complete(*, consultation, by):
-    """Completing locks the consultation and completes its (in-progress) appointment."""
-    appointment, consultation = _lock_visit(consultation)
-    _consultation_transition(consultation, ConsultationStatus.COMPLETED)
-    _consultation_finish(consultation)
-    if appointment.status == AppointmentStatus.IN_PROGRESS:
-        _transition(appointment, AppointmentStatus.COMPLETED, by=by, note="consultation completed")
-    return consultation
-
-
-@transaction.atomic
-def vital_signs_add(*, consultation, by, **fields):
-    consultation = _open_consultation(consultation, "its vital signs")
-    return VitalSigns.objects.create(consultation=consultation, recorded_by=by, **fields)
-
-
-@transaction.atomic
-def prescription_add(*, consultation, by, **fields):
-    consultation = _open_consultation(consultation, "its prescriptions")
-    return Prescription.objects.create(consultation=consultation, prescribed_by=by, **fields)
-
-
-@transaction.atomic
-def note_add(*, consultation, by, **fields):
-    consultation = _open_consultation(consultation, "its notes")
-    return ConsultationNote.objects.create(consultation=consultation, author=by, **fields)
-
-
-# --- Documents ---------------------------------------------------------------------------------
-
-@transaction.atomic
-def document_upload(*, patient, by, file, content_type, extension, **fields):
-    consultation = fields.get("consultation")
-    if consultation is not None and consultation.appointment.patient_id != patient.pk:
-        raise ValidationError({"consultation": ["This consultation belongs to another patient."]})
-    original_name = (file.name or "")[:255]
-    file.name = f"{uuid.uuid4().hex}.{extension}"  # the stored name reveals nothing and cannot be guessed
-    return PatientDocument.objects.create(
-        patient=patient, uploaded_by=by, file=file, content_type=content_type,
-        original_name=original_name, size=file.size, **fields,
-    )
-
-
-@transaction.atomic
-def document_archive(*, document, by):
-    if by.role != Role.ADMIN and document.uploaded_by_id != by.pk:
-        raise PermissionDenied("Only the uploader or an admin may delete a document.")
-    document = PatientDocument.objects.select_for_update().get(pk=document.pk)
-    if not document.is_archived:
-        document.is_archived = True
-        document.archived_at = timezone.now()
-        document.save(update_fields=["is_archived", "archived_at"])
-    return document
