@@ -50,12 +50,7 @@ class WorkOrderSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
-class _ReadBack:
-    def to_representation(self, instance):
-        return WorkOrderSerializer(instance, context=self.context).data
-
-
-class WorkOrderCreateSerializer(_ReadBack, serializers.ModelSerializer):
+class WorkOrderCreateSerializer(serializers.ModelSerializer):
     """Engineer or nurse reports a work order on a device within their scope (multipart for a photo)."""
 
     device = ScopedPrimaryKeyRelatedField(lambda user: Device.objects.visible_to(user))
@@ -68,7 +63,7 @@ class WorkOrderCreateSerializer(_ReadBack, serializers.ModelSerializer):
         extra_kwargs = {"work_type": {"required": True}, "priority": {"required": True}}
 
 
-class WorkOrderAdminUpdateSerializer(_ReadBack, serializers.ModelSerializer):
+class WorkOrderAdminUpdateSerializer(serializers.ModelSerializer):
     assigned_to = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
 
     class Meta:
@@ -80,7 +75,7 @@ class WorkOrderAdminUpdateSerializer(_ReadBack, serializers.ModelSerializer):
 _ADMIN_FIELDS = set(WorkOrderAdminUpdateSerializer.Meta.fields)
 
 
-class WorkOrderEngineerUpdateSerializer(_ReadBack, RoleRestrictedFieldsMixin, serializers.ModelSerializer):
+class WorkOrderEngineerUpdateSerializer(RoleRestrictedFieldsMixin, serializers.ModelSerializer):
     """The assigned engineer moves the work order along and records what was done."""
 
     forbidden_fields = _ADMIN_FIELDS - {"status", "technical_action"}
@@ -90,7 +85,7 @@ class WorkOrderEngineerUpdateSerializer(_ReadBack, RoleRestrictedFieldsMixin, se
         fields = ["status", "technical_action"]
 
 
-class WorkOrderNurseUpdateSerializer(_ReadBack, RoleRestrictedFieldsMixin, serializers.ModelSerializer):
+class WorkOrderNurseUpdateSerializer(RoleRestrictedFieldsMixin, serializers.ModelSerializer):
     """The reporting nurse corrects the description while the work order is open."""
 
     forbidden_fields = _ADMIN_FIELDS - {"description"}

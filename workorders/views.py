@@ -1,12 +1,12 @@
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 
 from accounts.choices import Role
 from core.parsers import UPLOAD_PARSERS
+from core.viewsets import ModelViewSet
 from workorders import services
 from workorders.choices import PRIORITY_RANK
 from workorders.filters import WorkOrderFilter
@@ -47,8 +47,10 @@ UPDATE_BY_ROLE = {
     destroy=extend_schema(summary="Delete a work order (admin)"),
 )
 @extend_schema(tags=["work orders"])
-class WorkOrderViewSet(viewsets.ModelViewSet):
+class WorkOrderViewSet(ModelViewSet):
     parser_classes = UPLOAD_PARSERS  # the photo comes as multipart
+    model = WorkOrder
+    read_serializer_class = WorkOrderSerializer
     role_rules = {
         "list": READERS, "retrieve": READERS, "pdf": READERS, "photo": READERS,
         "create": {Role.ENGINEER, Role.NURSE},
@@ -61,8 +63,8 @@ class WorkOrderViewSet(viewsets.ModelViewSet):
     ordering = ["-created_at", "-id"]
     ordering_aliases = {"priority": "priority_rank"}
 
-    def get_queryset(self):
-        return WorkOrder.objects.visible_to(self.request.user).with_details().annotate(priority_rank=PRIORITY_RANK)
+    def optimise(self, queryset):
+        return queryset.with_details().annotate(priority_rank=PRIORITY_RANK)
 
     def get_serializer_class(self):
         if self.action == "create":
