@@ -48,9 +48,6 @@ class SparePartRequestWriteSerializer(RoleRestrictedFieldsMixin, serializers.Mod
         model = SparePartRequest
         fields = ["part_name", "description", "quantity", "device", "work_order"]
 
-    def to_representation(self, instance):
-        return SparePartRequestSerializer(instance, context=self.context).data
-
 
 class DecisionSerializer(serializers.Serializer):
     decision_note = serializers.CharField(required=False, allow_blank=True, default="",

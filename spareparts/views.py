@@ -1,9 +1,8 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from accounts.choices import Role
+from core.viewsets import ModelViewSet
 from spareparts import services
 from spareparts.filters import SparePartRequestFilter
 from spareparts.models import SparePartRequest
@@ -25,7 +24,10 @@ ADMIN_OR_ENGINEER = {Role.ADMIN, Role.ENGINEER}
     destroy=extend_schema(summary="Delete a spare-part request (admin)"),
 )
 @extend_schema(tags=["spare parts"])
-class SparePartRequestViewSet(viewsets.ModelViewSet):
+class SparePartRequestViewSet(ModelViewSet):
+    model = SparePartRequest
+    read_serializer_class = SparePartRequestSerializer
+    write_actions = ModelViewSet.write_actions | {"approve", "reject"}
     role_rules = {
         "list": ADMIN_OR_ENGINEER, "retrieve": ADMIN_OR_ENGINEER,
         "create": {Role.ENGINEER},
@@ -37,8 +39,8 @@ class SparePartRequestViewSet(viewsets.ModelViewSet):
     ordering_fields = ["id", "request_number", "created_at", "updated_at", "status", "quantity"]
     ordering = ["-created_at", "-id"]
 
-    def get_queryset(self):
-        return SparePartRequest.objects.visible_to(self.request.user).with_details()
+    def optimise(self, queryset):
+        return queryset.with_details()
 
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):
@@ -63,8 +65,7 @@ class SparePartRequestViewSet(viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         spare_request = decide(spare_request=spare_request, by=request.user,
                                note=serializer.validated_data["decision_note"])
-        fresh = SparePartRequest.objects.with_details().get(pk=spare_request.pk)
-        return Response(SparePartRequestSerializer(fresh, context=self.get_serializer_context()).data)
+        return self.respond(spare_request)
 
     @extend_schema(summary="Approve a pending request (admin)", request=DecisionSerializer,
                    responses=SparePartRequestSerializer)
