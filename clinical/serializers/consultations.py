@@ -1,0 +1,70 @@
+"""A consultation and its vital signs, prescriptions and notes."""
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from clinical.models import Appointment, Consultation, ConsultationNote, Prescription, VitalSigns
+from core.serializers import ScopedPrimaryKeyRelatedField, display_name
+
+
+class ConsultationSerializer(serializers.ModelSerializer):
+    appointment = ScopedPrimaryKeyRelatedField(
+        lambda user: Appointment.objects.visible_to(user),
+        help_text="One of the caller's own appointments; one consultation per appointment.",
+    )
+    patient = serializers.IntegerField(source="appointment.patient_id", read_only=True)
+    doctor = serializers.IntegerField(source="appointment.doctor_id", read_only=True)
+
+    class Meta:
+        model = Consultation
+        fields = ["id", "appointment", "patient", "doctor", "chief_complaint", "diagnosis", "summary",
+                  "follow_up_date", "status", "started_at", "completed_at", "created_at", "updated_at"]
+        read_only_fields = ["status", "started_at", "completed_at", "created_at", "updated_at"]
+        validators = []  # one per appointment: the OneToOne's unique index, answered by the service
+
+
+class ConsultationUpdateSerializer(ConsultationSerializer):
+    appointment = serializers.PrimaryKeyRelatedField(read_only=True)
+
+
+class VitalSignsSerializer(serializers.ModelSerializer):
+    bmi = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VitalSigns
+        fields = ["id", "consultation", "systolic_bp", "diastolic_bp", "heart_rate", "temperature",
+                  "respiratory_rate", "spo2", "weight", "height", "bmi", "recorded_by", "recorded_at"]
+        read_only_fields = ["consultation", "recorded_by", "recorded_at"]
+        validators = []
+
+    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True))
+    def get_bmi(self, obj):
+        return None if obj.bmi is None else str(obj.bmi)
+
+    def validate(self, attrs):
+        measured = {name: value for name, value in attrs.items() if value is not None}
+        if not measured:
+            raise serializers.ValidationError("Give at least one measurement.")
+        systolic, diastolic = measured.get("systolic_bp"), measured.get("diastolic_bp")
+        if systolic is not None and diastolic is not None and diastolic >= systolic:
+            raise serializers.ValidationError({"diastolic_bp": ["diastolic_bp must be below systolic_bp."]})
+        return attrs
+
+
+class PrescriptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Prescription
+        fields = ["id", "consultation", "medication", "dosage", "route", "frequency", "duration_days", "quantity",
+                  "refills", "instructions", "prescribed_by", "created_at"]
+        read_only_fields = ["consultation", "prescribed_by", "created_at"]
+
+
+class ConsultationNoteSerializer(serializers.ModelSerializer):
+    author_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ConsultationNote
+        fields = ["id", "consultation", "note_type", "content", "author", "author_name", "created_at"]
+        read_only_fields = ["consultation", "author", "created_at"]
+
+    def get_author_name(self, obj) -> str | None:
+        return display_name(obj.author)
