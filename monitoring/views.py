@@ -10,7 +10,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework import generics, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from accounts.choices import Role
 from clinical.models import Patient
 from core.authentication import BearerAuthentication
+from core.viewsets import BaseViewSet, ReadOnlyModelViewSet
 from devices.models import Device
 from monitoring import selectors, services
 from monitoring.authentication import DEVICE_PRINCIPAL, DeviceKeyAuthentication, DevicePrincipal
@@ -129,22 +130,20 @@ class PatientHistoryView(generics.GenericAPIView):
     retrieve=extend_schema(summary="One alert"),
 )
 @extend_schema(tags=["monitoring"])
-class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+class AlertViewSet(ReadOnlyModelViewSet):
     role_rules = {"list": CARE_TEAM, "retrieve": CARE_TEAM, "acknowledge": CARE_TEAM, "resolve": CARE_TEAM}
+    model = Alert
     serializer_class = AlertSerializer
+    write_actions = {"acknowledge", "resolve"}
     filterset_class = AlertFilter
     search_fields = ["kind", "severity", "note", "patient__last_name", "patient__first_name",
                      "patient__medical_record_number"]
     ordering_fields = ["last_breach_at", "opened_at", "severity", "breach_count"]
 
-    def get_queryset(self):
-        return Alert.objects.visible_to(self.request.user)
-
     @extend_schema(request=None, responses={200: AlertSerializer}, summary="Acknowledge an open alert")
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
-        alert = services.alert_acknowledge(alert=self.get_object(), by=request.user)
-        return Response(AlertSerializer(alert).data)
+        return self.respond(services.alert_acknowledge(alert=self.get_object(), by=request.user))
 
     @extend_schema(request=AlertResolveSerializer, responses={200: AlertSerializer},
                    summary="Resolve an open or acknowledged alert")
@@ -152,9 +151,8 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     def resolve(self, request, pk=None):
         body = AlertResolveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        alert = services.alert_resolve(alert=self.get_object(), by=request.user,
-                                       note=body.validated_data.get("note", ""))
-        return Response(AlertSerializer(alert).data)
+        return self.respond(services.alert_resolve(alert=self.get_object(), by=request.user,
+                                                   note=body.validated_data.get("note", "")))
 
 
 @extend_schema_view(
@@ -164,22 +162,23 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     destroy=extend_schema(summary="Revoke one key"),
 )
 @extend_schema(tags=["monitoring"])
-class DeviceApiKeyViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin,
-                          viewsets.GenericViewSet):
+class DeviceApiKeyViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, BaseViewSet):
     role_rules = {"list": {Role.ADMIN}, "create": {Role.ADMIN}, "destroy": {Role.ADMIN},
                   "revoke_all": {Role.ADMIN}}
     serializer_class = DeviceApiKeySerializer
-    queryset = DeviceApiKey.objects.none()  # for the schema; get_queryset() scopes to the device
+    queryset = DeviceApiKey.objects.none()  # for the schema; base_queryset() scopes to the device
+    scoped = False  # the scope is the parent's: a device the caller sees, else 404
     search_fields = ["name", "prefix"]
     ordering_fields = ["created_at", "last_used_at", "name"]
 
     def device(self):
         return get_object_or_404(Device.objects.visible_to(self.request.user), pk=self.kwargs["device_id"])
 
-    def get_queryset(self):
+    def base_queryset(self):
         return DeviceApiKey.objects.filter(device=self.device())
 
     def create(self, request, *args, **kwargs):
+        # Not respond(): the raw key is in this one answer only, never in a re-read.
         body = DeviceApiKeySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         key, raw = services.api_key_issue(device=self.device(), by=request.user,
