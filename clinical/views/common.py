@@ -1,0 +1,33 @@
+"""What the clinical views share: who may call which route (role sets), the caller's role, and nested lists."""
+from types import SimpleNamespace
+
+from rest_framework.filters import OrderingFilter, SearchFilter
+
+from accounts.choices import Role
+
+ADMIN = {Role.ADMIN}
+DOCTOR = {Role.DOCTOR}
+ADMIN_DOCTOR = {Role.ADMIN, Role.DOCTOR}
+CLINICAL = {Role.ADMIN, Role.DOCTOR, Role.NURSE, Role.PATIENT}  # everyone but engineers
+CONSULTATION_READERS = {Role.ADMIN, Role.DOCTOR, Role.PATIENT}
+
+WRITE_ACTIONS = ("update", "partial_update", "destroy")
+CONSULTATION_SEARCH = ["chief_complaint", "diagnosis", "summary"]
+CONSULTATION_ORDERING = ["created_at", "follow_up_date", "id"]
+
+
+def role_of(request):
+    # getattr: the schema generator inspects views with an anonymous user.
+    return getattr(request.user, "role", None)
+
+
+def paginated(view, queryset, serializer_class, *, ordering_fields=(), search_fields=()):
+    """A nested list (an action's own rows): `?search=` and `?ordering=` over the given fields, as on
+    every list, without the viewset's own filterset, which describes other rows."""
+    rules = SimpleNamespace(ordering_fields=list(ordering_fields), search_fields=list(search_fields))
+    if search_fields:
+        queryset = SearchFilter().filter_queryset(view.request, queryset, rules)
+    if ordering_fields:
+        queryset = OrderingFilter().filter_queryset(view.request, queryset, rules)
+    page = view.paginate_queryset(queryset)
+    return view.get_paginated_response(serializer_class(page, many=True, context=view.get_serializer_context()).data)
