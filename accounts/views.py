@@ -1,7 +1,7 @@
 from django.db.models import Count
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import generics, mixins, status, viewsets
+from rest_framework import generics, mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -33,6 +33,7 @@ from accounts.serializers import (
 )
 from accounts.throttles import OtpAddressThrottle, OtpEmailThrottle
 from core.permissions import AUTHENTICATED, PUBLIC
+from core.viewsets import BaseViewSet, CreateMixin, UpdateMixin
 
 ADMIN = {Role.ADMIN}
 AUTH_TAG = ["auth"]
@@ -169,11 +170,14 @@ class EmailVerifyView(PublicAuthView):
     destroy=extend_schema(summary="Deactivate a user (accounts are never erased)"),
 )
 @extend_schema(tags=["users"])
-class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                  mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class UserViewSet(CreateMixin, UpdateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                  mixins.DestroyModelMixin, BaseViewSet):
     role_rules = {action: ADMIN for action in
                   ("list", "retrieve", "create", "update", "partial_update", "destroy", "approve", "reject")}
     queryset = User.objects.with_profiles().order_by("id")
+    scoped = False  # an admin-only route over every account
+    read_serializer_class = UserSerializer
+    write_actions = BaseViewSet.write_actions | {"approve", "reject"}
     filterset_class = UserFilter
     search_fields = ["username", "email", "first_name", "last_name"]
     ordering_fields = ["id", "username", "email", "date_joined", "last_login", "role"]
@@ -200,8 +204,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @extend_schema(request=None, responses={200: UserSerializer}, summary="Approve a pending staff sign-up")
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        user = services.user_approve(user=self.get_object(), by=request.user)
-        return Response(UserSerializer(User.objects.with_profiles().get(pk=user.pk)).data)
+        return self.respond(services.user_approve(user=self.get_object(), by=request.user))
 
     @extend_schema(request=RejectSerializer, responses={200: UserSerializer},
                    summary="Reject a pending staff sign-up")
@@ -209,9 +212,8 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def reject(self, request, pk=None):
         serializer = RejectSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_reject(user=self.get_object(), by=request.user,
-                                    reason=serializer.validated_data.get("reason", ""))
-        return Response(UserSerializer(User.objects.with_profiles().get(pk=user.pk)).data)
+        return self.respond(services.user_reject(user=self.get_object(), by=request.user,
+                                                 reason=serializer.validated_data.get("reason", "")))
 
 
 class RoleListView(generics.ListAPIView):
