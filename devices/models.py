@@ -5,7 +5,10 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from clinical.models import Patient
+from core.db import ConflictError, FieldError
 from devices.choices import DeviceCategory, DeviceStatus, HospitalKind
+
+ROOM_NUMBER_TAKEN = "This hospital already has a room with this number."
 
 
 class Hospital(models.Model):
@@ -133,3 +136,13 @@ class InventoryCheck(models.Model):
 
     def __str__(self):
         return f"{self.device} checked {self.checked_at:%Y-%m-%d}"
+
+
+# What each constraint means when a write breaks it (core.db.constraint_errors): the answer the
+# service's own check gives, for the write that passed the check and lost the race.
+CONSTRAINT_ERRORS = {
+    "Hospital.name": FieldError("name", "A hospital with this name already exists."),
+    "devices_room_number_unique_per_hospital": FieldError("number", ROOM_NUMBER_TAKEN),
+    "Device.asset_number": FieldError("asset_number", "A device with this asset number already exists."),
+    "Device.patient": ConflictError("patient_has_monitor", "This patient already has a monitor; unassign it first."),
+}

@@ -1,13 +1,13 @@
 """Every device write that has a rule: placement, assignment of people, status transitions,
 inventory checks, monitor assignment and deletion."""
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from accounts.choices import Role
-from core.db import save_unique
+from core.db import constraint_errors, save_checked
 from core.errors import Conflict, DomainError
 from devices.choices import (
     ADMIN_STATUS_TRANSITIONS,
@@ -16,9 +16,12 @@ from devices.choices import (
     DeviceStatus,
     toggled_status,
 )
-from devices.models import Device, InventoryCheck, Room
-
-ROOM_NUMBER_TAKEN = "This hospital already has a room with this number."
+from devices.models import (
+    ROOM_NUMBER_TAKEN,  # noqa: F401 (devices.views still answers it by hand)
+    Device,
+    InventoryCheck,
+    Room,
+)
 
 _TRANSITIONS_BY_ROLE = {Role.ADMIN: ADMIN_STATUS_TRANSITIONS, Role.ENGINEER: ENGINEER_STATUS_TRANSITIONS}
 
@@ -57,12 +60,9 @@ def _check_transition(device, to_status, by):
 
 def _save(device):
     """Save a device whose asset number the database keeps unique: a lost race (the serializer's
-    check passed in both requests) is a 400 naming `asset_number`, never a 500."""
-    try:
-        with transaction.atomic():
-            device.save()
-    except IntegrityError as exc:
-        raise ValidationError({"asset_number": ["A device with this asset number already exists."]}) from exc
+    check passed in both requests) is a 400 naming `asset_number` (devices.models.CONSTRAINT_ERRORS)."""
+    with constraint_errors():
+        device.save()
 
 
 @transaction.atomic
@@ -125,28 +125,25 @@ def device_inventory_check(*, device, by, room):
 
 def device_assign_patient(*, device, patient, by):
     """Put a monitor on a patient. The OneToOne on Device.patient is the guarantee; the checks
-    before it only give clearer answers, and a lost race still ends in a 409."""
-    try:
-        with transaction.atomic():
-            device = _locked(device)
-            if device.category != DeviceCategory.MONITOR:
-                message = f"Device {device.asset_number} is not a monitor (category {device.category})."
-                raise DomainError(message, code="not_a_monitor",
-                                  errors={"device": [message], "category": ["Only monitors are assigned."]})
-            if device.patient_id is not None:
-                raise Conflict("This monitor is already assigned to a patient; unassign it first.",
-                               code="monitor_in_use")
-            if device.status != DeviceStatus.ACTIVE:
-                raise Conflict(f"Only an active monitor can be assigned (this one is {device.status}).",
-                               code="device_not_active")
-            if Device.objects.filter(patient=patient).exists():
-                raise Conflict("This patient already has a monitor; unassign it first.",
-                               code="patient_has_monitor")
-            device.patient = patient
-            device.save(update_fields=["patient", "updated_at"])
-    except IntegrityError as exc:
-        raise Conflict("This patient already has a monitor; unassign it first.",
-                       code="patient_has_monitor") from exc
+    before it only give clearer answers, and a lost race still ends in the same 409
+    (devices.models.CONSTRAINT_ERRORS)."""
+    with constraint_errors():
+        device = _locked(device)
+        if device.category != DeviceCategory.MONITOR:
+            message = f"Device {device.asset_number} is not a monitor (category {device.category})."
+            raise DomainError(message, code="not_a_monitor",
+                              errors={"device": [message], "category": ["Only monitors are assigned."]})
+        if device.patient_id is not None:
+            raise Conflict("This monitor is already assigned to a patient; unassign it first.",
+                           code="monitor_in_use")
+        if device.status != DeviceStatus.ACTIVE:
+            raise Conflict(f"Only an active monitor can be assigned (this one is {device.status}).",
+                           code="device_not_active")
+        if Device.objects.filter(patient=patient).exists():
+            raise Conflict("This patient already has a monitor; unassign it first.",
+                           code="patient_has_monitor")
+        device.patient = patient
+        device.save(update_fields=["patient", "updated_at"])
     return device
 
 
@@ -184,4 +181,4 @@ def room_update(serializer):
     if hospital.pk != room.hospital_id and room.devices.exists():
         raise Conflict(f"Room {room.number} holds devices: move them out before moving the room to "
                        "another hospital.", code="room_in_use")
-    return save_unique(serializer, field="number", message=ROOM_NUMBER_TAKEN)
+    return save_checked(serializer)

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.choices import Role
+from core.db import ConflictError
 from core.models import TrackedModel
 from spareparts.choices import SparePartStatus
 
@@ -55,3 +56,11 @@ class SparePartRequest(TrackedModel):
 
     def __str__(self):
         return self.request_number
+
+
+# What each constraint means when a write breaks it (core.db.constraint_errors). The monthly counter
+# makes a taken number unreachable; the unique column is the backstop.
+CONSTRAINT_ERRORS = {
+    "SparePartRequest.request_number": ConflictError("request_number_taken",
+                                                     "Could not allocate a request number; please retry."),
+}

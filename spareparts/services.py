@@ -1,10 +1,11 @@
 """Every spare-part request write that has a rule: numbering, the work order matching the device,
 edits only while pending, and the one decision (approve or reject) an admin makes."""
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from core.db import constraint_errors
 from core.errors import Conflict
 from core.models import Counter
 from spareparts.choices import STATUS_TRANSITIONS, SparePartStatus
@@ -32,14 +33,11 @@ def _check_pending(spare_request):
 
 def spare_part_create(*, by, device, part_name, quantity, description="", work_order=None):
     _check_work_order(device=device, work_order=work_order)
-    try:
-        with transaction.atomic():
-            return SparePartRequest.objects.create(
-                request_number=next_request_number(), part_name=part_name, description=description,
-                quantity=quantity, device=device, work_order=work_order, requested_by=by,
-            )
-    except IntegrityError as exc:  # the counter makes this unreachable; the constraint is the backstop
-        raise Conflict("Could not allocate a request number; please retry.", code="request_number_taken") from exc
+    with constraint_errors():  # a taken request number: 409 request_number_taken (spareparts.models)
+        return SparePartRequest.objects.create(
+            request_number=next_request_number(), part_name=part_name, description=description,
+            quantity=quantity, device=device, work_order=work_order, requested_by=by,
+        )
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.choices import Role
+from core.db import ConflictError
 from core.models import TrackedModel
 from workorders.choices import Priority, WorkOrderStatus, WorkType
 
@@ -81,3 +82,10 @@ class WorkOrder(TrackedModel):
     @property
     def is_overdue(self):
         return self.status != WorkOrderStatus.CLOSED and self.due_date < timezone.localdate()
+
+
+# What each constraint means when a write breaks it (core.db.constraint_errors). The monthly counter
+# makes a taken number unreachable; the unique column is the backstop.
+CONSTRAINT_ERRORS = {
+    "WorkOrder.work_number": ConflictError("work_number_taken", "Could not allocate a work number; please retry."),
+}

@@ -3,12 +3,13 @@ open -> in_progress -> closed (closed is final)."""
 
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from accounts.choices import Role
+from core.db import constraint_errors
 from core.errors import Conflict
 from core.models import Counter
 from devices.choices import DeviceStatus
@@ -51,17 +52,14 @@ def workorder_create(*, by, device, description, work_type, priority, due_date=N
         due_date = today + timedelta(days=DUE_DAYS_BY_PRIORITY[priority])
     elif due_date < today:
         raise ValidationError({"due_date": ["The due date cannot be in the past."]})
-    try:
-        with transaction.atomic():
-            work_order = WorkOrder(
-                work_number=next_work_number(), device=device, description=description, work_type=work_type,
-                priority=priority, due_date=due_date, created_by=by, assigned_to=device.assigned_engineer,
-            )
-            if photo is not None:
-                work_order.photo = photo
-            work_order.save()
-    except IntegrityError as exc:  # the counter makes this unreachable; the constraint is the backstop
-        raise Conflict("Could not allocate a work number; please retry.", code="work_number_taken") from exc
+    with constraint_errors():  # a taken work number: 409 work_number_taken (workorders.models)
+        work_order = WorkOrder(
+            work_number=next_work_number(), device=device, description=description, work_type=work_type,
+            priority=priority, due_date=due_date, created_by=by, assigned_to=device.assigned_engineer,
+        )
+        if photo is not None:
+            work_order.photo = photo
+        work_order.save()
     return work_order
 
 
