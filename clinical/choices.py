@@ -43,8 +43,6 @@ APPOINTMENT_TRANSITIONS = {
 UPCOMING_STATUSES = frozenset({AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED})
 # A rescheduled appointment keeps its place in the machine only before the visit has begun.
 RESCHEDULABLE_STATUSES = frozenset({AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED})
-# Statuses that still hold their slot ("live"): every status but cancelled.
-LIVE_STATUSES = frozenset(set(AppointmentStatus) - {AppointmentStatus.CANCELLED})
 # A consultation may be opened for an appointment that has not ended.
 CONSULTABLE_STATUSES = frozenset({AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED,
                                   AppointmentStatus.IN_PROGRESS})

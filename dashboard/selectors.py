@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.choices import Role
-from clinical.choices import UPCOMING_STATUSES, AppointmentStatus
+from clinical.choices import UPCOMING_STATUSES
 from clinical.models import Appointment, not_started_q
 from devices.choices import DeviceCategory, DeviceStatus
 from devices.models import Device, Hospital
@@ -65,8 +65,8 @@ def doctor_device_counts(user):
 def doctor_appointment_counts(user):
     """Today's appointments (any status but cancelled) and the coming ones still to be seen."""
     today = timezone.localdate()
-    return Appointment.objects.visible_to(user).aggregate(
-        todays_appointments=Count("pk", filter=Q(slot__date=today) & ~Q(status=AppointmentStatus.CANCELLED)),
+    return Appointment.objects.visible_to(user).live().aggregate(  # the upcoming statuses are all live
+        todays_appointments=Count("pk", filter=Q(slot__date=today)),
         upcoming_appointments=Count("pk", filter=not_started_q("slot__") & Q(status__in=UPCOMING_STATUSES)),
     )
 

@@ -21,7 +21,7 @@ def not_started_q(prefix=""):
 
 class TimeSlotQuerySet(models.QuerySet):
     def with_availability(self):
-        live = Appointment.objects.filter(slot=OuterRef("pk")).exclude(status=AppointmentStatus.CANCELLED)
+        live = Appointment.objects.filter(slot=OuterRef("pk")).live()
         return self.annotate(is_booked=Exists(live))
 
     def upcoming(self):
@@ -68,7 +68,16 @@ class TimeSlot(models.Model):
         return self.starts_at <= timezone.now()
 
 
+# A live appointment holds its slot: every status but cancelled. The one definition, shared by
+# AppointmentQuerySet.live() and the partial unique index that guarantees one live appointment per slot.
+LIVE_APPOINTMENT = ~Q(status=AppointmentStatus.CANCELLED)
+
+
 class AppointmentQuerySet(models.QuerySet):
+    def live(self):
+        """Appointments that hold their slot (not cancelled)."""
+        return self.filter(LIVE_APPOINTMENT)
+
     def visible_to(self, user):
         """admin all; doctor their own; patient their own; nurse their department's patients'."""
         role = getattr(user, "role", None)
@@ -102,7 +111,7 @@ class Appointment(models.Model):
         ordering = ["slot__date", "slot__start_time", "id"]
         constraints = [
             # The guarantee behind "of concurrent bookings exactly one wins".
-            models.UniqueConstraint(fields=["slot"], condition=~Q(status=AppointmentStatus.CANCELLED),
+            models.UniqueConstraint(fields=["slot"], condition=LIVE_APPOINTMENT,
                                     name="clinical_appointment_one_live_per_slot"),
         ]
 

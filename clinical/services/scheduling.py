@@ -62,7 +62,7 @@ def timeslot_create(*, doctor, date, start_time, end_time):
 
 def _lock_unbooked_slot(slot, verb):
     slot = TimeSlot.objects.select_for_update().get(pk=slot.pk)
-    if slot.appointments.exclude(status=AppointmentStatus.CANCELLED).exists():
+    if slot.appointments.live().exists():
         raise Conflict(f"This slot holds a live appointment and cannot be {verb}.", code="slot_booked")
     # Cancelled appointments keep pointing at their slot (their history shows when they were):
     # such a slot stays bookable but is neither moved nor deleted.
@@ -168,7 +168,7 @@ def _claimable_slot(slot, field="slot"):
         raise ValidationError({field: ["This slot lies in the past."]})
     if not slot.doctor.is_practising:
         raise ValidationError({field: ["This slot's doctor is not approved and active; choose another doctor."]})
-    if slot.appointments.exclude(status=AppointmentStatus.CANCELLED).exists():
+    if slot.appointments.live().exists():
         raise _slot_taken()
     return slot
 

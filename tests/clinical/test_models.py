@@ -49,3 +49,13 @@ def test_transition_table_final_states_and_main_path():
     assert all(can_transition(a, b) for a, b in pairwise(path))
     assert not can_transition(S.SCHEDULED, S.COMPLETED)
     assert not can_transition(S.IN_PROGRESS, S.CANCELLED)
+
+
+def test_live_appointments_are_every_status_but_cancelled():
+    """One definition of "holds its slot": the queryset, the free-slot annotation and the partial
+    unique index agree."""
+    by_status = {status: AppointmentFactory(status=status) for status in S}
+    live = set(Appointment.objects.live().values_list("pk", flat=True))
+    assert live == {a.pk for status, a in by_status.items() if status != S.CANCELLED}
+    slots = TimeSlot.objects.with_availability().filter(pk__in=[a.slot_id for a in by_status.values()])
+    assert {slot.pk for slot in slots if not slot.is_booked} == {by_status[S.CANCELLED].slot_id}
