@@ -35,9 +35,9 @@ overrides `get_queryset`.
 """
 
 from django.core.exceptions import ImproperlyConfigured
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import filters, mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 WRITE_ACTIONS = frozenset({"create", "update", "partial_update", "destroy"})
@@ -103,7 +103,7 @@ class BaseViewSet(viewsets.GenericViewSet):
         if filterset_class is not None:
             filterset = filterset_class(self.request.query_params, queryset=queryset, request=self.request)
             if not filterset.is_valid():
-                raise ValidationError(filterset.errors)
+                raise translate_validation(filterset.errors)  # a 400 naming the parameter, as on lists
             queryset = filterset.qs
         page = self.paginate_queryset(queryset)
         data = serializer_class(page, many=True, context=self.get_serializer_context()).data

@@ -1,16 +1,18 @@
 """core.viewsets.BaseViewSet: the queryset per action, one answer after a write, nested lists."""
 
+import django_filters
 import pytest
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from accounts.choices import Role
+from core.filters import IdFilter
 from core.permissions import AUTHENTICATED
 from core.viewsets import ModelViewSet, nested_ordering_parameter
-from devices.models import Device, DeviceQuerySet
+from devices.models import Device, DeviceQuerySet, InventoryCheck
 from tests.factories import user_for_role
-from tests.factories.equipment import DeviceFactory, InventoryCheckFactory
+from tests.factories.equipment import DeviceFactory, InventoryCheckFactory, RoomFactory
 
 pytestmark = pytest.mark.django_db
 ALL = {"list", "retrieve", "create", "update", "partial_update", "destroy", "touch", "checks", "claim"}
@@ -32,6 +34,14 @@ class ReadSerializer(serializers.ModelSerializer):
 
 class CheckSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+
+
+class CheckFilter(django_filters.FilterSet):
+    to_room = IdFilter()
+
+    class Meta:
+        model = InventoryCheck
+        fields = ["to_room"]
 
 
 class DeviceViews(ModelViewSet):
@@ -63,7 +73,8 @@ class DeviceViews(ModelViewSet):
     @action(detail=True, methods=["get"])
     def checks(self, request, pk=None):
         return self.nested_list(self.get_object().inventory_checks.all(), CheckSerializer,
-                                ordering_fields=("checked_at", "id"), ordering=("-checked_at", "-id"))
+                                ordering_fields=("checked_at", "id"), ordering=("-checked_at", "-id"),
+                                filterset_class=CheckFilter)
 
 
 def call(user, method, action_name, pk=None, data=None, query=""):
@@ -142,6 +153,16 @@ def test_nested_list_orders_and_paginates(engineer):
     assert body["count"] == 3 and [row["id"] for row in body["results"]] == [c.pk for c in checks[:2]]
     newest_first = call(engineer, "get", "checks", pk=device.pk).data["results"]
     assert [row["id"] for row in newest_first] == sorted((c.pk for c in checks), reverse=True)
+
+
+def test_nested_list_filters_and_names_a_bad_parameter(engineer):
+    device = DeviceFactory(assigned_engineer=engineer)
+    kept = InventoryCheckFactory(device=device)
+    InventoryCheckFactory(device=device, to_room=RoomFactory(hospital=device.hospital))
+    body = call(engineer, "get", "checks", pk=device.pk, query=f"?to_room={device.room.pk}").data
+    assert [row["id"] for row in body["results"]] == [kept.pk]
+    bad = call(engineer, "get", "checks", pk=device.pk, query="?to_room=abc")
+    assert bad.status_code == 400 and "to_room" in bad.data["errors"]
 
 
 def test_nested_list_of_a_parent_outside_scope_is_404(engineer):
