@@ -1,7 +1,9 @@
 import pytest
 
 from accounts.choices import Role
+from clinical.choices import AppointmentStatus
 from tests.factories import DepartmentFactory, PatientFactory, UserFactory
+from tests.factories.clinical import AppointmentFactory, ConsultationFactory, TimeSlotFactory
 
 
 @pytest.fixture
@@ -42,3 +44,11 @@ def clients(admin_client, doctor_client, nurse_client, patient_client, engineer_
 def other_patient(db):
     """A patient nobody in the fixtures above is connected to."""
     return PatientFactory(user=UserFactory(role=Role.PATIENT))
+
+
+@pytest.fixture
+def own_consultation(doctor_client, department):
+    """A confirmed appointment of the doctor's with a patient of the nurse's department, and its consultation."""
+    appointment = AppointmentFactory(slot=TimeSlotFactory(doctor=doctor_client.user.doctor_profile),
+                                     patient=PatientFactory(department=department), status=AppointmentStatus.CONFIRMED)
+    return ConsultationFactory(appointment=appointment)
