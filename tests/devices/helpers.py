@@ -29,3 +29,9 @@ def count_queries(call):
     with CaptureQueriesContext(connection) as context:
         result = call()
     return len(context.captured_queries), result
+
+
+def ids(response):
+    """The sorted ids of a 200 list answer."""
+    assert response.status_code == 200, response.content
+    return sorted(item["id"] for item in response.json()["results"])
