@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from clinical.choices import ConsultationStatus, NoteType
 from clinical.models.scheduling import Appointment
+from core.db import FieldError
 
 
 class ConsultationQuerySet(models.QuerySet):
@@ -123,3 +124,9 @@ class ConsultationNote(models.Model):
 
     def __str__(self):
         return f"{self.get_note_type_display()} note {self.pk}"
+
+
+# What each constraint means when a write breaks it (core.db.constraint_errors).
+CONSTRAINT_ERRORS = {
+    "Consultation.appointment": FieldError("appointment", "This appointment already has a consultation."),
+}

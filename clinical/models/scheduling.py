@@ -10,6 +10,7 @@ from accounts.choices import Role
 from clinical.choices import AppointmentStatus
 from clinical.models.directory import DoctorProfile
 from clinical.models.patients import Patient
+from core.db import ConflictError, FieldError
 
 
 def not_started_q(prefix=""):
@@ -138,3 +139,13 @@ class AppointmentHistory(models.Model):
 
     def __str__(self):
         return f"{self.appointment_id}: {self.from_status or '-'} -> {self.to_status}"
+
+
+# What each constraint means when a write breaks it (core.db.constraint_errors): the answer the
+# services' own checks give, for the write that passed them and lost the race.
+CONSTRAINT_ERRORS = {
+    # The GiST exclusion constraint of migration 0004 (PostgreSQL only; SQLite checks in code).
+    "clinical_timeslot_no_overlap": FieldError("start_time", "This slot overlaps another slot of the same doctor."),
+    "clinical_timeslot_end_after_start": FieldError("end_time", "end_time must be after start_time."),
+    "clinical_appointment_one_live_per_slot": ConflictError("slot_taken", "This time slot is already taken."),
+}

@@ -1,12 +1,12 @@
 """A consultation and what is recorded in it. Completing a visit completes both the appointment and its
 consultation, so both of those services live here, next to the lock order they share."""
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from clinical.choices import CONSULTABLE_STATUSES, CONSULTATION_TRANSITIONS, AppointmentStatus, ConsultationStatus
 from clinical.models import Appointment, Consultation, ConsultationNote, Prescription, VitalSigns
 from clinical.services.scheduling import lock_appointment, transition_appointment
+from core.db import constraint_errors
 from core.errors import Conflict
 
 
@@ -42,11 +42,8 @@ def consultation_create(*, appointment, by, **fields):
     if appointment.status not in CONSULTABLE_STATUSES:
         raise Conflict(f"A consultation cannot be opened for an appointment that is {appointment.status}.",
                        code="invalid_transition")
-    try:
-        with transaction.atomic():
-            return Consultation.objects.create(appointment=appointment, **fields)
-    except IntegrityError:
-        raise ValidationError({"appointment": ["This appointment already has a consultation."]}) from None
+    with constraint_errors():  # one per appointment: a 400 naming appointment (clinical.models)
+        return Consultation.objects.create(appointment=appointment, **fields)
 
 
 @transaction.atomic

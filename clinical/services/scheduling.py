@@ -2,13 +2,14 @@
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from clinical.choices import RESCHEDULABLE_STATUSES, AppointmentStatus, can_transition
 from clinical.models import Appointment, AppointmentHistory, DoctorProfile, TimeSlot
 from clinical.services.directory import check_practising
+from core.db import constraint_errors
 from core.errors import Conflict
 
 MAX_BULK_DAYS = 92
@@ -43,11 +44,8 @@ def _save_slot(slot):
         clash = clash.exclude(pk=slot.pk)
     if clash.exists():
         raise _overlap_error()
-    try:
-        with transaction.atomic():
-            slot.save()
-    except IntegrityError:
-        raise _overlap_error() from None
+    with constraint_errors():  # the exclusion constraint answers as _overlap_error (clinical.models)
+        slot.save()
     return slot
 
 
@@ -139,11 +137,8 @@ def timeslot_bulk_create(*, doctor, date_from, date_to, weekdays, start_time, en
                                 "reason": "overlaps an existing slot"})
             else:
                 new.append(TimeSlot(doctor=doctor, date=day, start_time=begin, end_time=end))
-    try:
-        with transaction.atomic():
-            created = TimeSlot.objects.bulk_create(new)
-    except IntegrityError:
-        raise _overlap_error() from None
+    with constraint_errors():
+        created = TimeSlot.objects.bulk_create(new)
     return created, skipped
 
 
@@ -179,12 +174,9 @@ def appointment_book(*, patient, slot, reason="", doctor=None, by):
     if doctor is not None and doctor.pk != slot.doctor_id:
         raise ValidationError({"doctor": ["This slot belongs to another doctor."]})
     slot = _claimable_slot(slot)
-    try:
-        with transaction.atomic():
-            appointment = Appointment.objects.create(
-                patient=patient, doctor=slot.doctor, slot=slot, reason=reason, created_by=by)
-    except IntegrityError:
-        raise _slot_taken() from None  # a concurrent booking won the partial unique index
+    with constraint_errors():  # a concurrent booking won the partial unique index: 409 slot_taken
+        appointment = Appointment.objects.create(
+            patient=patient, doctor=slot.doctor, slot=slot, reason=reason, created_by=by)
     _record(appointment, by=by, note="booked")
     return appointment
 
@@ -248,10 +240,7 @@ def appointment_reschedule(*, appointment, slot, by):
     appointment.slot = slot
     # A moved visit needs the doctor's confirmation again.
     appointment.status = AppointmentStatus.SCHEDULED
-    try:
-        with transaction.atomic():
-            appointment.save(update_fields=["slot", "status", "updated_at"])
-    except IntegrityError:
-        raise _slot_taken() from None
+    with constraint_errors():
+        appointment.save(update_fields=["slot", "status", "updated_at"])
     _record(appointment, by=by, from_status=old_status, from_slot=old_slot, note="rescheduled")
     return appointment
