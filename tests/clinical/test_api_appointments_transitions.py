@@ -1,5 +1,5 @@
 """Appointment transitions: the role matrix, the status machine, cancelling and rescheduling."""
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -116,3 +116,24 @@ def test_reschedule_refusals(doctor_client):
     assert appointment.slot_id == original and appointment.history.count() == 1
     Appointment.objects.filter(pk=appointment.pk).update(status=S.COMPLETED)
     assert_error(doctor_client.post(url, {"slot": TimeSlotFactory(doctor=doctor).id}), 409, "invalid_transition")
+
+
+# --- No-show ------------------------------------------------------------------------------------
+
+def test_no_show_before_the_slot_starts_is_409_and_changes_nothing(doctor_client):
+    appointment = AppointmentFactory(slot=TimeSlotFactory(doctor=doctor_client.user.doctor_profile,
+                                                          date=TODAY + timedelta(days=3)))
+    response = doctor_client.post(f"/api/appointments/{appointment.id}/no-show/")
+    assert_error(response, 409, "not_started")
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.SCHEDULED and appointment.history.count() == 1
+
+
+def test_no_show_once_the_slot_has_started(doctor_client):
+    appointment = AppointmentFactory(slot=TimeSlotFactory(doctor=doctor_client.user.doctor_profile,
+                                                          date=TODAY - timedelta(days=1), start_time=time(9, 0)))
+    response = doctor_client.post(f"/api/appointments/{appointment.id}/no-show/")
+    assert response.status_code == 200, response.content
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.NO_SHOW
+    assert appointment.history.last().to_status == AppointmentStatus.NO_SHOW
