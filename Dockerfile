@@ -6,6 +6,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY config ./config
 COPY core ./core
+COPY organisation ./organisation
 COPY accounts ./accounts
 COPY clinical ./clinical
 COPY devices ./devices

@@ -33,7 +33,7 @@ class User(AbstractUser):
     email_verified = models.BooleanField(default=False)
     phone = models.CharField(max_length=32, blank=True)
     department = models.ForeignKey(
-        "clinical.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="staff"
+        "organisation.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="staff"
     )
 
     objects = UserManager()

@@ -12,7 +12,6 @@ from clinical.models import (
     AppointmentHistory,
     Consultation,
     ConsultationNote,
-    Department,
     DoctorProfile,
     Patient,
     PatientDoctorMapping,
@@ -22,13 +21,6 @@ from clinical.models import (
     VitalSigns,
 )
 from core.admin import ReadOnlyAdminMixin, ReadOnlyInline, ServiceFormAdmin, service_action
-
-
-@admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "created_at"]
-    search_fields = ["name"]
-    list_filter = ["created_at"]
 
 
 @admin.register(DoctorProfile)

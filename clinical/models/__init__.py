@@ -6,7 +6,7 @@ from clinical.models.consultations import (
     Prescription,
     VitalSigns,
 )
-from clinical.models.directory import Department, DoctorProfile, DoctorProfileQuerySet
+from clinical.models.directory import DoctorProfile, DoctorProfileQuerySet
 from clinical.models.patients import (
     DEFAULT_HR_HIGH,
     DEFAULT_HR_LOW,
@@ -27,6 +27,9 @@ from clinical.models.scheduling import (
     TimeSlotQuerySet,
     not_started_q,
 )
+
+# Department moved to the organisation app (accounts depends on it too); re-exported for old imports.
+from organisation.models import Department
 
 __all__ = [
     "DEFAULT_HR_HIGH",

@@ -1,20 +1,8 @@
-"""The clinical directory: departments and the doctors who practise in them."""
+"""The clinical directory: the doctors who practise in the departments (organisation.Department)."""
 from django.conf import settings
 from django.db import models
 
 from accounts.choices import ApprovalStatus, Role
-
-
-class Department(models.Model):
-    name = models.CharField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
 
 
 class DoctorProfileQuerySet(models.QuerySet):

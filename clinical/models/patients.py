@@ -7,8 +7,9 @@ from django.db.models import Exists, OuterRef
 
 from accounts.choices import Role
 from clinical.choices import BloodType, DocumentKind, Sex
-from clinical.models.directory import Department, DoctorProfile
+from clinical.models.directory import DoctorProfile
 from core.models import Counter
+from organisation.models import Department
 
 DEFAULT_HR_LOW = 50
 DEFAULT_HR_HIGH = 120
