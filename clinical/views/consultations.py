@@ -128,7 +128,7 @@ class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def prescriptions(self, request, pk=None):
         rows = self.get_object().prescriptions.order_by("created_at", "id")
         return paginated(self, rows, PrescriptionSerializer, ordering_fields=["created_at", "medication", "id"],
-                          search_fields=["medication", "instructions"])
+                         search_fields=["medication", "instructions"])
 
     @extend_schema(summary="Prescribe (409 once the consultation is completed)",
                    responses={201: PrescriptionSerializer})
@@ -141,7 +141,7 @@ class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def notes(self, request, pk=None):
         rows = self.get_object().notes.select_related("author").order_by("created_at", "id")
         return paginated(self, rows, ConsultationNoteSerializer, ordering_fields=["created_at", "note_type", "id"],
-                          search_fields=["content"])
+                         search_fields=["content"])
 
     @extend_schema(summary="Add a note (409 once the consultation is completed)",
                    responses={201: ConsultationNoteSerializer})

@@ -86,7 +86,7 @@ class PatientViewSet(viewsets.ModelViewSet):
         doctors = DoctorProfile.objects.filter(patient_mappings__patient=patient).select_related(
             "user__department").order_by("id")
         return paginated(self, doctors, DoctorProfileSerializer, ordering_fields=["id", "specialization"],
-                          search_fields=["user__first_name", "user__last_name", "specialization"])
+                         search_fields=["user__first_name", "user__last_name", "specialization"])
 
     @extend_schema(summary="The patient's consultation history (those the caller may see)",
                    responses=ConsultationSerializer(many=True))
@@ -96,7 +96,7 @@ class PatientViewSet(viewsets.ModelViewSet):
         history = Consultation.objects.visible_to(request.user).filter(appointment__patient=patient).select_related(
             "appointment")
         return paginated(self, history, ConsultationSerializer, ordering_fields=CONSULTATION_ORDERING,
-                          search_fields=CONSULTATION_SEARCH)
+                         search_fields=CONSULTATION_SEARCH)
 
     # Documents: medical record files, streamed only through these scoped routes.
 
@@ -113,8 +113,8 @@ class PatientViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], parser_classes=UPLOAD_PARSERS)
     def documents(self, request, pk=None):
         return paginated(self, self._documents(), PatientDocumentSerializer,
-                          ordering_fields=["uploaded_at", "title", "kind", "size", "id"],
-                          search_fields=["title", "original_name"])
+                         ordering_fields=["uploaded_at", "title", "kind", "size", "id"],
+                         search_fields=["title", "original_name"])
 
     @extend_schema(summary="Upload a document (PDF, PNG, JPEG by content; 20 MB max)",
                    request={"multipart/form-data": PatientDocumentSerializer},

@@ -201,20 +201,20 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def history(self, request, pk=None):
         entries = self.get_object().history.select_related("changed_by").order_by("changed_at", "id")
         return paginated(self, entries, AppointmentHistorySerializer, ordering_fields=["changed_at", "id"],
-                          search_fields=["note"])
+                         search_fields=["note"])
 
     @extend_schema(summary="Today's appointments (UTC date of the slot)", responses=AppointmentSerializer(many=True))
     @action(detail=False, methods=["get"])
     def today(self, request):
         return paginated(self, selectors.appointments_today(self.filter_queryset(self.get_queryset())),
-                          AppointmentSerializer)
+                         AppointmentSerializer)
 
     @extend_schema(summary="Coming scheduled or confirmed appointments, soonest first",
                    responses=AppointmentSerializer(many=True))
     @action(detail=False, methods=["get"])
     def upcoming(self, request):
         return paginated(self, selectors.appointments_upcoming(self.filter_queryset(self.get_queryset())),
-                          AppointmentSerializer)
+                         AppointmentSerializer)
 
     @extend_schema(summary="Counts by status, by doctor and by day (default: this month to today)",
                    parameters=[StatisticsQuerySerializer], responses=StatisticsSerializer)
