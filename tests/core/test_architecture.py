@@ -76,10 +76,11 @@ def test_no_import_cycle_between_project_apps():
 def test_the_graph_sees_the_imports_it_must_see():
     # Guards against a vacuous pass: a parser that saw nothing would find no cycle either.
     graph = app_graph(project_apps())
-    assert {"accounts", "clinical", "core", "demo"} <= set(graph)
+    assert {"accounts", "clinical", "core", "demo", "organisation"} <= set(graph)
     assert "accounts" in graph["clinical"]
     assert "clinical" in graph["demo"]
     assert "clinical" not in graph["accounts"]
+    assert graph["organisation"] == {}  # the shared model depends on no project app
 
 
 def test_find_cycle_reports_an_indirect_cycle_and_accepts_a_diamond():
