@@ -26,6 +26,7 @@ from clinical.serializers import (
 )
 from clinical.views.common import ADMIN_DOCTOR, CLINICAL, DOCTOR, WRITE_ACTIONS, paginated, role_of
 from core.permissions import AUTHENTICATED
+from core.viewsets import BaseViewSet, CreateMixin
 
 # --- Time slots -------------------------------------------------------------------------------
 
@@ -124,8 +125,10 @@ def _appointment_action(summary, request=None):
                          responses={201: AppointmentSerializer}),
 )
 @extend_schema(tags=["appointments"])
-class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                         mixins.CreateModelMixin, viewsets.GenericViewSet):
+class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, BaseViewSet):
+    model = Appointment
+    read_serializer_class = AppointmentSerializer
+    write_actions = BaseViewSet.write_actions | {"confirm", "cancel", "reschedule", "complete", "no_show"}
     role_rules = {
         **{name: CLINICAL for name in ("list", "retrieve", "create", "history", "today", "upcoming", "statistics")},
         "confirm": ADMIN_DOCTOR, "cancel": {Role.ADMIN, Role.DOCTOR, Role.PATIENT},
@@ -135,8 +138,8 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     search_fields = ["reason", "patient__first_name", "patient__last_name", "patient__medical_record_number"]
     ordering_fields = ["slot__date", "slot__start_time", "created_at", "status", "id"]
 
-    def get_queryset(self):
-        return Appointment.objects.visible_to(self.request.user).select_related("patient", "doctor__user", "slot")
+    def optimise(self, queryset):
+        return queryset.select_related("patient", "doctor__user", "slot")
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -151,21 +154,15 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             return StatisticsQuerySerializer
         return AppointmentSerializer
 
-    def _answer(self, appointment, status_code=status.HTTP_200_OK):
-        # The service's own instance, not a re-read through the caller's scope: a doctor who books a
-        # colleague's slot for their patient does not see that appointment afterwards.
-        return Response(AppointmentSerializer(appointment).data, status=status_code)
-
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        appointment = services.appointment_book(by=request.user, **serializer.validated_data)
-        return self._answer(appointment, status.HTTP_201_CREATED)
+    def perform_create(self, serializer):
+        # A doctor may book a colleague's slot for their own patient: respond() then answers the
+        # appointment they just made although their scope does not list it.
+        serializer.instance = services.appointment_book(by=self.request.user, **serializer.validated_data)
 
     @_appointment_action("Confirm a scheduled appointment")
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        return self._answer(services.appointment_confirm(appointment=self.get_object(), by=request.user))
+        return self.respond(services.appointment_confirm(appointment=self.get_object(), by=request.user))
 
     @_appointment_action("Cancel an appointment (frees its slot)", CancelSerializer)
     @action(detail=True, methods=["post"])
@@ -173,7 +170,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         appointment = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return self._answer(services.appointment_cancel(appointment=appointment, by=request.user,
+        return self.respond(services.appointment_cancel(appointment=appointment, by=request.user,
                                                         reason=serializer.validated_data["reason"]))
 
     @_appointment_action("Move to another free slot of the same doctor", RescheduleSerializer)
@@ -182,18 +179,18 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         appointment = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return self._answer(services.appointment_reschedule(appointment=appointment, by=request.user,
+        return self.respond(services.appointment_reschedule(appointment=appointment, by=request.user,
                                                             slot=serializer.validated_data["slot"]))
 
     @_appointment_action("Complete an in-progress appointment (and its consultation)")
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
-        return self._answer(services.appointment_complete(appointment=self.get_object(), by=request.user))
+        return self.respond(services.appointment_complete(appointment=self.get_object(), by=request.user))
 
     @_appointment_action("Mark an appointment as a no-show")
     @action(detail=True, methods=["post"], url_path="no-show")
     def no_show(self, request, pk=None):
-        return self._answer(services.appointment_no_show(appointment=self.get_object(), by=request.user))
+        return self.respond(services.appointment_no_show(appointment=self.get_object(), by=request.user))
 
     @extend_schema(summary="Every change of an appointment, oldest first",
                    responses=AppointmentHistorySerializer(many=True))
