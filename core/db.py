@@ -17,7 +17,8 @@ module that defines them (`devices/models.py`, or one module of a models package
 
 A key is a `Meta.constraints` name, or `"Model.field"` for a field's own `unique=True` /
 `OneToOneField` (Django does not name those). `with constraint_errors():` (also a decorator) runs
-the write in a savepoint and raises the mapped error. How the constraint is recognised:
+the write in a savepoint and raises the mapped error; services use it around their writes, and the
+base viewset (core.viewsets) around every perform_create/perform_update. How the constraint is recognised:
 
 - PostgreSQL reports its name (`exc.__cause__.diag.constraint_name`). A field's own unique is named
   `<table>_<column>_key` by PostgreSQL when created with the table, `<table>_<column>_<hash>_uniq`
@@ -144,12 +145,6 @@ def constraint_errors():
         if error is None:
             raise
         raise error from exc
-
-
-def save_checked(serializer):
-    """serializer.save() with its constraints answered by the table."""
-    with constraint_errors():
-        return serializer.save()
 
 
 @contextmanager

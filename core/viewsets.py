@@ -23,6 +23,9 @@ things, each written once here instead of once per app:
    `return self.respond(instance)`. A write the caller was allowed to make may move the object out
    of what they see (a nurse assigns a free-pool monitor to a patient): it is then re-read
    unscoped, because they held it through `get_object()` a moment ago and are told what they did.
+   `perform_create`/`perform_update` run inside `core.db.constraint_errors()`, so a write that
+   loses a race to a database constraint answers as the app's CONSTRAINT_ERRORS say (a taken
+   hospital name is the 400 naming `name`), with no per-viewset try/except.
 
 3. **Lists nested under one object** (`nested_list`), e.g. `/devices/{id}/inventory-checks/`:
    the caller's scoped parent comes from `get_object()`, and its rows are ordered, filtered and
@@ -39,6 +42,8 @@ from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.response import Response
+
+from core.db import constraint_errors
 
 WRITE_ACTIONS = frozenset({"create", "update", "partial_update", "destroy"})
 
@@ -133,7 +138,8 @@ class CreateMixin:
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        self.perform_create(serializer)
+        with constraint_errors():
+            self.perform_create(serializer)
         return self.respond(serializer.instance, status=status.HTTP_201_CREATED)
 
     def perform_create(self, serializer):
@@ -145,7 +151,8 @@ class UpdateMixin:
         partial = kwargs.pop("partial", False)
         serializer = self.get_serializer(self.get_object(), data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        self.perform_update(serializer)
+        with constraint_errors():
+            self.perform_update(serializer)
         return self.respond(serializer.instance)
 
     def partial_update(self, request, *args, **kwargs):

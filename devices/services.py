@@ -7,7 +7,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from accounts.choices import Role
-from core.db import constraint_errors, save_checked
+from core.db import constraint_errors
 from core.errors import Conflict, DomainError
 from devices.choices import (
     ADMIN_STATUS_TRANSITIONS,
@@ -16,12 +16,7 @@ from devices.choices import (
     DeviceStatus,
     toggled_status,
 )
-from devices.models import (
-    ROOM_NUMBER_TAKEN,  # noqa: F401 (devices.views still answers it by hand)
-    Device,
-    InventoryCheck,
-    Room,
-)
+from devices.models import Device, InventoryCheck, Room
 
 _TRANSITIONS_BY_ROLE = {Role.ADMIN: ADMIN_STATUS_TRANSITIONS, Role.ENGINEER: ENGINEER_STATUS_TRANSITIONS}
 
@@ -181,4 +176,5 @@ def room_update(serializer):
     if hospital.pk != room.hospital_id and room.devices.exists():
         raise Conflict(f"Room {room.number} holds devices: move them out before moving the room to "
                        "another hospital.", code="room_in_use")
-    return save_checked(serializer)
+    with constraint_errors():  # a number taken in the hospital: 400 naming number (devices.models)
+        return serializer.save()

@@ -2,7 +2,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
 
 from accounts.choices import Role
-from core.db import save_unique
 from core.permissions import AUTHENTICATED
 from core.viewsets import ModelViewSet, nested_ordering_parameter
 from devices import services
@@ -47,12 +46,6 @@ class HospitalViewSet(ModelViewSet):
     search_fields = ["name", "address"]
     ordering_fields = ["id", "name", "kind", "created_at"]
 
-    def perform_create(self, serializer):
-        save_unique(serializer, field="name", message="A hospital with this name already exists.")
-
-    def perform_update(self, serializer):
-        save_unique(serializer, field="name", message="A hospital with this name already exists.")
-
 
 @extend_schema_view(
     list=extend_schema(summary="Rooms (filter: hospital)"),
@@ -71,9 +64,6 @@ class RoomViewSet(ModelViewSet):
     filterset_class = RoomFilter
     search_fields = ["number", "name"]
     ordering_fields = ["id", "number", "name", "floor"]
-
-    def perform_create(self, serializer):
-        save_unique(serializer, field="number", message=services.ROOM_NUMBER_TAKEN)
 
     def perform_update(self, serializer):
         services.room_update(serializer)

@@ -9,6 +9,7 @@ DATABASE_URL): the answer is the entry's 400 or 409 and nothing is stored.
 import pytest
 from django.db import IntegrityError, connection
 from rest_framework.exceptions import ValidationError
+from rest_framework.validators import UniqueValidator
 
 from accounts.choices import Role
 from clinical import services as clinical_services
@@ -65,6 +66,16 @@ def test_hospital_name_taken_is_a_400_naming_name():
     with pytest.raises(ValidationError) as excinfo, constraint_errors():
         Hospital.objects.create(name=taken.name)
     assert _field_error(excinfo) == {"name": ["A hospital with this name already exists."]}
+    assert Hospital.objects.count() == 1
+
+
+def test_an_api_write_that_loses_the_race_answers_the_entry(admin_client, monkeypatch):
+    """Through the base viewset: the serializer's unique check is skipped, the database answers."""
+    taken = Hospital.objects.create(name="St Elsewhere")
+    monkeypatch.setattr(UniqueValidator, "__call__", lambda self, value, field: None)
+    response = admin_client.post("/api/hospitals/", {"name": taken.name}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"name": ["A hospital with this name already exists."]}
     assert Hospital.objects.count() == 1
 
 
