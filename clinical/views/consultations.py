@@ -1,7 +1,7 @@
 """Consultations: their transitions, vital signs, prescriptions, notes and PDF."""
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -24,6 +24,7 @@ from clinical.views.common import (
     DOCTOR,
     paginated,
 )
+from core.viewsets import BaseViewSet, CreateMixin, UpdateMixin
 
 
 def _consultation_action(summary):
@@ -38,8 +39,12 @@ def _consultation_action(summary):
     partial_update=extend_schema(summary="Partly update a consultation (409 once completed)"),
 )
 @extend_schema(tags=["consultations"])
-class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                          mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, UpdateMixin, BaseViewSet):
+    model = Consultation
+    read_serializer_class = ConsultationSerializer
+    write_actions = BaseViewSet.write_actions | {
+        "start", "start_consultation", "complete", "complete_consultation", "add_vital_signs", "add_prescription",
+        "add_note"}
     role_rules = {
         # The contract lists who reads /consultations/; the pdf and the nested lists are "scoped": a
         # department nurse reads them too (visible_to decides which).
@@ -53,8 +58,8 @@ class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     search_fields = CONSULTATION_SEARCH
     ordering_fields = CONSULTATION_ORDERING
 
-    def get_queryset(self):
-        return Consultation.objects.visible_to(self.request.user).select_related("appointment")
+    def optimise(self, queryset):
+        return queryset.select_related("appointment")
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):
@@ -74,15 +79,11 @@ class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         serializer.instance = services.consultation_update(consultation=serializer.instance, by=self.request.user,
                                                            **serializer.validated_data)
 
-    def _answer(self, consultation):
-        return Response(ConsultationSerializer(self.get_queryset().get(pk=consultation.pk),
-                                               context=self.get_serializer_context()).data)
-
     def _start(self):
-        return self._answer(services.consultation_start(consultation=self.get_object(), by=self.request.user))
+        return self.respond(services.consultation_start(consultation=self.get_object(), by=self.request.user))
 
     def _complete(self):
-        return self._answer(services.consultation_complete(consultation=self.get_object(), by=self.request.user))
+        return self.respond(services.consultation_complete(consultation=self.get_object(), by=self.request.user))
 
     @_consultation_action("Start the consultation (its appointment becomes in_progress)")
     @action(detail=True, methods=["post"])
