@@ -17,6 +17,7 @@ from rest_framework.viewsets import ViewSetMixin
 
 from accounts.choices import Role
 from core.permissions import AUTHENTICATED, PUBLIC, RolePermission
+from monitoring.authentication import DEVICE_PRINCIPAL
 
 # The schema and its two viewers are drf-spectacular's, public by its SERVE_PERMISSIONS setting.
 EXEMPT_MODULES = ("drf_spectacular.",)
@@ -141,6 +142,16 @@ def test_every_routed_action_has_a_rule(entry):
     assert action in getattr(cls, "role_rules", {}), (
         f"{cls.__name__} routes {method.upper()} to {action!r}, which has no entry in role_rules"
     )
+
+
+@pytest.mark.parametrize("entry", ROUTED, ids=_id)
+def test_every_rule_names_known_callers(entry):
+    """A misspelt role would deny silently: a rule is PUBLIC, AUTHENTICATED or a non-empty set of
+    roles (and the device pseudo-role of monitoring's ingest)."""
+    _, cls, _, _, action = entry
+    rule = cls.role_rules.get(action)
+    if rule not in (PUBLIC, AUTHENTICATED):
+        assert rule and set(rule) <= {*Role, DEVICE_PRINCIPAL}, (cls.__name__, action, rule)
 
 
 @pytest.mark.parametrize("role", CALLERS, ids=lambda role: role or "anonymous")
