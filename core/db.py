@@ -16,9 +16,12 @@ module that defines them (`devices/models.py`, or one module of a models package
     }
 
 A key is a `Meta.constraints` name, or `"Model.field"` for a field's own `unique=True` /
-`OneToOneField` (Django does not name those). `with constraint_errors():` (also a decorator) runs
-the write in a savepoint and raises the mapped error; services use it around their writes, and the
-base viewset (core.viewsets) around every perform_create/perform_update. How the constraint is recognised:
+`OneToOneField` (Django does not name those; `"app_label.Model.field"` for another app's model, e.g.
+clinical speaks for organisation's Department, which depends on no project app).
+
+`with constraint_errors():` (also a decorator) runs the write in a savepoint and raises the mapped
+error; services use it around their writes, and the base viewset (core.viewsets) around every
+perform_create/perform_update. How the constraint is recognised:
 
 - PostgreSQL reports its name (`exc.__cause__.diag.constraint_name`). A field's own unique is named
   `<table>_<column>_key` by PostgreSQL when created with the table, `<table>_<column>_<hash>_uniq`
@@ -88,8 +91,9 @@ def constraint_table():
 
 def _signatures(config, key):
     if "." in key:
-        model_name, field_name = key.split(".")
-        meta = config.get_model(model_name)._meta
+        *model_path, field_name = key.split(".")
+        model = apps.get_model(*model_path) if len(model_path) == 2 else config.get_model(*model_path)
+        meta = model._meta
         field = meta.get_field(field_name)
         if not field.unique:
             raise LookupError(f"{config.label}.CONSTRAINT_ERRORS: {key} is not a unique field.")

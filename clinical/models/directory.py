@@ -3,6 +3,7 @@ from django.conf import settings
 from django.db import models
 
 from accounts.choices import ApprovalStatus, Role
+from core.db import FieldError
 
 
 class DoctorProfileQuerySet(models.QuerySet):
@@ -42,3 +43,15 @@ class DoctorProfile(models.Model):
     @property
     def is_practising(self):
         return self.user.is_active and self.user.approval_status == ApprovalStatus.APPROVED
+
+
+LICENCE_OR_USER_TAKEN = "This licence number (or doctor user) already has a profile."
+
+# What each constraint means when a write breaks it (core.db.constraint_errors). The serializers
+# check the licence and the user link first; a lost race is still a 400.
+CONSTRAINT_ERRORS = {
+    # organisation depends on no project app, so the app that serves department routes speaks for it.
+    "organisation.Department.name": FieldError("name", "A department with this name already exists."),
+    "DoctorProfile.medical_license_number": FieldError("medical_license_number", LICENCE_OR_USER_TAKEN),
+    "DoctorProfile.user": FieldError("medical_license_number", LICENCE_OR_USER_TAKEN),
+}

@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef
 from accounts.choices import Role
 from clinical.choices import BloodType, DocumentKind, Sex
 from clinical.models.directory import DoctorProfile
+from core.db import FieldError
 from core.models import Counter
 from organisation.models import Department
 
@@ -160,3 +161,9 @@ class PatientDocument(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# What each constraint means when a write breaks it (core.db.constraint_errors).
+CONSTRAINT_ERRORS = {
+    "clinical_mapping_unique_pair": FieldError("patient", "This patient is already mapped to this doctor."),
+}

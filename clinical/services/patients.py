@@ -1,13 +1,14 @@
 """Patient records, the doctors caring for them, and their documents."""
 import uuid
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from accounts.choices import Role
 from clinical.models import Patient, PatientDoctorMapping, PatientDocument
 from clinical.services.directory import check_practising
+from core.db import constraint_errors
 
 # --- Patients ----------------------------------------------------------------------------------
 
@@ -39,11 +40,8 @@ def patient_archive(*, patient, by):
 
 def mapping_create(*, patient, doctor, by):
     check_practising(doctor)
-    try:
-        with transaction.atomic():
-            return PatientDoctorMapping.objects.create(patient=patient, doctor=doctor, created_by=by)
-    except IntegrityError:
-        raise ValidationError({"patient": ["This patient is already mapped to this doctor."]}) from None
+    with constraint_errors():  # the pair is unique: a 400 naming patient (clinical.models)
+        return PatientDoctorMapping.objects.create(patient=patient, doctor=doctor, created_by=by)
 
 
 # --- Documents ---------------------------------------------------------------------------------

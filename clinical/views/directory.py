@@ -12,7 +12,7 @@ from clinical.serializers import (
     DoctorProfileSerializer,
 )
 from clinical.views.common import ADMIN, ADMIN_DOCTOR, role_of
-from core.db import save_unique
+from core.db import constraint_errors
 from core.permissions import AUTHENTICATED
 
 
@@ -34,10 +34,12 @@ class DepartmentViewSet(viewsets.ModelViewSet):
     ordering_fields = ["name", "created_at"]
 
     def perform_create(self, serializer):
-        save_unique(serializer, field="name", message="A department with this name already exists.")
+        with constraint_errors():  # a name taken meanwhile: 400 naming name (clinical.models.directory)
+            serializer.save()
 
     def perform_update(self, serializer):
-        save_unique(serializer, field="name", message="A department with this name already exists.")
+        with constraint_errors():
+            serializer.save()
 
 
 @extend_schema_view(
@@ -72,12 +74,12 @@ class DoctorProfileViewSet(viewsets.ModelViewSet):
             return DoctorProfileAdminUpdateSerializer
         return DoctorProfileSerializer
 
-    # The serializers check the licence and the user link first; a lost race is still a 400.
+    # The serializers check the licence and the user link first; a lost race is still a 400
+    # (clinical.models.directory.CONSTRAINT_ERRORS).
     def perform_create(self, serializer):
-        save_unique(serializer, field="medical_license_number", message=LICENCE_OR_USER_TAKEN)
+        with constraint_errors():
+            serializer.save()
 
     def perform_update(self, serializer):
-        save_unique(serializer, field="medical_license_number", message=LICENCE_OR_USER_TAKEN)
-
-
-LICENCE_OR_USER_TAKEN = "This licence number (or doctor user) already has a profile."
+        with constraint_errors():
+            serializer.save()

@@ -13,7 +13,15 @@ from rest_framework.validators import UniqueValidator
 
 from accounts.choices import Role
 from clinical import services as clinical_services
-from clinical.models import Appointment, Consultation, TimeSlot, TimeSlotQuerySet
+from clinical.models import (
+    Appointment,
+    Consultation,
+    Department,
+    DoctorProfile,
+    PatientDoctorMapping,
+    TimeSlot,
+    TimeSlotQuerySet,
+)
 from clinical.services import scheduling
 from core.db import _signatures, constraint_errors, declared_entries
 from core.errors import Conflict
@@ -21,7 +29,7 @@ from devices import services as device_services
 from devices.models import Device, DeviceQuerySet, Hospital, Room
 from spareparts import services as spare_services
 from spareparts.models import SparePartRequest
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import DoctorProfileFactory, PatientDoctorMappingFactory, PatientFactory, UserFactory
 from tests.factories.clinical import AppointmentFactory, ConsultationFactory, TimeSlotFactory
 from tests.factories.equipment import DeviceFactory, RoomFactory, SparePartRequestFactory, WorkOrderFactory
 from workorders import services as workorder_services
@@ -48,13 +56,14 @@ def test_every_key_names_a_constraint_that_exists_in_the_database(config, key):
     PostgreSQL by name, on SQLite (which does not name a field's own unique) by its columns."""
     if connection.vendor != "postgresql" and not _in_models(config, key):
         pytest.skip("a constraint only PostgreSQL has (created by a migration)")
+    signatures = _signatures(config, key)
+    tables = {model._meta.db_table for model in config.get_models()} | {
+        sig[0] for sig in signatures if isinstance(sig, tuple)}  # another app's model: its table
     with connection.cursor() as cursor:
-        found = {model._meta.db_table: connection.introspection.get_constraints(cursor, model._meta.db_table)
-                 for model in config.get_models()}
+        found = {table: connection.introspection.get_constraints(cursor, table) for table in tables}
     names = {name for constraints in found.values() for name in constraints}
     unique_columns = {(table, frozenset(c["columns"])) for table, constraints in found.items()
                       for c in constraints.values() if c["unique"]}
-    signatures = _signatures(config, key)
     if connection.vendor == "postgresql":  # matched by name only
         assert any(sig in names for sig in signatures if isinstance(sig, str))
     else:
@@ -190,3 +199,31 @@ def test_an_overlapping_slot_is_a_400_naming_start_time(monkeypatch):
                                           start_time=existing.start_time, end_time=existing.end_time)
     assert _field_error(excinfo) == {"start_time": ["This slot overlaps another slot of the same doctor."]}
     assert TimeSlot.objects.count() == 1
+
+
+def test_department_name_taken_is_a_400_naming_name():
+    taken = Department.objects.create(name="Cardiology")
+    with pytest.raises(ValidationError) as excinfo, constraint_errors():
+        Department.objects.create(name=taken.name)
+    assert _field_error(excinfo) == {"name": ["A department with this name already exists."]}
+    assert Department.objects.count() == 1
+
+
+@pytest.mark.parametrize("taken_field", ["medical_license_number", "user"])
+def test_a_doctor_profile_for_a_taken_licence_or_user_is_a_400_naming_the_licence(taken_field):
+    taken = DoctorProfileFactory()
+    fields = {"user": UserFactory(role=Role.DOCTOR), "medical_license_number": "LIC-NEW", "specialization": "ENT"}
+    fields[taken_field] = getattr(taken, taken_field)
+    with pytest.raises(ValidationError) as excinfo, constraint_errors():
+        DoctorProfile.objects.create(**fields)
+    assert _field_error(excinfo) == {
+        "medical_license_number": ["This licence number (or doctor user) already has a profile."]}
+    assert DoctorProfile.objects.count() == 1
+
+
+def test_mapping_a_patient_twice_to_a_doctor_is_a_400_naming_patient():
+    taken = PatientDoctorMappingFactory()
+    with pytest.raises(ValidationError) as excinfo:  # the serializer's check is not called here
+        clinical_services.mapping_create(patient=taken.patient, doctor=taken.doctor, by=taken.doctor.user)
+    assert _field_error(excinfo) == {"patient": ["This patient is already mapped to this doctor."]}
+    assert PatientDoctorMapping.objects.count() == 1
