@@ -21,6 +21,19 @@ def not_started_q(prefix=""):
 
 
 class TimeSlotQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Every caller sees every slot: they are the calendar appointments are booked from."""
+        return self.all()
+
+    def editable_by(self, user):
+        """An admin changes any slot, a doctor only their own."""
+        role = getattr(user, "role", None)
+        if role == Role.ADMIN:
+            return self.all()
+        if role == Role.DOCTOR:
+            return self.filter(doctor__user=user)
+        return self.none()
+
     def with_availability(self):
         live = Appointment.objects.filter(slot=OuterRef("pk")).live()
         return self.annotate(is_booked=Exists(live))

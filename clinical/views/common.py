@@ -11,7 +11,6 @@ ADMIN_DOCTOR = {Role.ADMIN, Role.DOCTOR}
 CLINICAL = {Role.ADMIN, Role.DOCTOR, Role.NURSE, Role.PATIENT}  # everyone but engineers
 CONSULTATION_READERS = {Role.ADMIN, Role.DOCTOR, Role.PATIENT}
 
-WRITE_ACTIONS = ("update", "partial_update", "destroy")
 CONSULTATION_SEARCH = ["chief_complaint", "diagnosis", "summary"]
 CONSULTATION_ORDERING = ["created_at", "follow_up_date", "id"]
 

@@ -1,7 +1,7 @@
 """Time slots, a doctor's availability, and appointments with their transitions, history and statistics."""
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, mixins, status, viewsets
+from rest_framework import generics, mixins, status
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
@@ -24,9 +24,9 @@ from clinical.serializers import (
     TimeSlotSerializer,
     TimeSlotUpdateSerializer,
 )
-from clinical.views.common import ADMIN_DOCTOR, CLINICAL, DOCTOR, WRITE_ACTIONS, paginated, role_of
+from clinical.views.common import ADMIN_DOCTOR, CLINICAL, DOCTOR, paginated
 from core.permissions import AUTHENTICATED
-from core.viewsets import BaseViewSet, CreateMixin
+from core.viewsets import BaseViewSet, CreateMixin, ModelViewSet
 
 # --- Time slots -------------------------------------------------------------------------------
 
@@ -43,18 +43,17 @@ BULK_SCHEMA = extend_schema(summary="Create a run of slots; overlapping ones are
     destroy=extend_schema(summary="Delete a slot (not while a live appointment holds it)"),
 )
 @extend_schema(tags=["time-slots"])
-class TimeSlotViewSet(viewsets.ModelViewSet):
+class TimeSlotViewSet(ModelViewSet):
+    model = TimeSlot
+    read_serializer_class = TimeSlotSerializer
     role_rules = {"list": AUTHENTICATED, "retrieve": AUTHENTICATED,
                   **{name: ADMIN_DOCTOR for name in ("create", "update", "partial_update", "destroy", "bulk",
                                                      "create_bulk_slots")}}
     filterset_class = TimeSlotFilter
     ordering_fields = ["date", "start_time", "id"]
 
-    def get_queryset(self):
-        queryset = TimeSlot.objects.with_availability()
-        if self.action in WRITE_ACTIONS and role_of(self.request) == Role.DOCTOR:
-            return queryset.filter(doctor__user=self.request.user)  # a doctor changes only their own slots
-        return queryset
+    def optimise(self, queryset):
+        return queryset.with_availability()
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):
