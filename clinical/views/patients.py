@@ -2,7 +2,7 @@
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -32,6 +32,7 @@ from clinical.views.common import (
     role_of,
 )
 from core.parsers import UPLOAD_PARSERS
+from core.viewsets import BaseViewSet, CreateMixin, ModelViewSet
 
 DOCUMENT_PATH = r"documents/(?P<doc_id>[0-9]+)"
 
@@ -45,7 +46,9 @@ DOCUMENT_PATH = r"documents/(?P<doc_id>[0-9]+)"
     destroy=extend_schema(summary="Archive a patient record (never erased)"),
 )
 @extend_schema(tags=["patients"])
-class PatientViewSet(viewsets.ModelViewSet):
+class PatientViewSet(ModelViewSet):
+    model = Patient
+    read_serializer_class = PatientSerializer
     role_rules = {
         "list": CLINICAL, "retrieve": CLINICAL, "create": {Role.ADMIN, Role.DOCTOR, Role.NURSE},
         "update": CLINICAL, "partial_update": CLINICAL, "destroy": ADMIN,
@@ -57,11 +60,14 @@ class PatientViewSet(viewsets.ModelViewSet):
     search_fields = ["first_name", "last_name", "medical_record_number"]
     ordering_fields = ["last_name", "first_name", "medical_record_number", "date_of_birth", "created_at"]
 
-    def get_queryset(self):
-        queryset = Patient.objects.visible_to(self.request.user).select_related("department")
-        if self.action == "list" or role_of(self.request) != Role.ADMIN:
+    def scoped_queryset(self, action):
+        queryset = super().scoped_queryset(action)
+        if action == "list" or role_of(self.request) != Role.ADMIN:
             queryset = queryset.active()  # archived: kept, out of lists, reachable by admins only
         return queryset
+
+    def optimise(self, queryset):
+        return queryset.select_related("department")
 
     def get_serializer_class(self):
         role = role_of(self.request)
@@ -157,16 +163,17 @@ class PatientViewSet(viewsets.ModelViewSet):
     destroy=extend_schema(summary="Delete a mapping"),
 )
 @extend_schema(tags=["mappings"])
-class MappingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                     mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class MappingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, mixins.DestroyModelMixin,
+                     BaseViewSet):
+    model = PatientDoctorMapping
     role_rules = {"list": CONSULTATION_READERS, "retrieve": CONSULTATION_READERS, "create": ADMIN_DOCTOR,
                   "destroy": ADMIN}
     serializer_class = MappingSerializer
     filterset_class = MappingFilter
     ordering_fields = ["created_at", "id"]
 
-    def get_queryset(self):
-        return PatientDoctorMapping.objects.visible_to(self.request.user).select_related("patient", "doctor__user")
+    def optimise(self, queryset):
+        return queryset.select_related("patient", "doctor__user")
 
     def perform_create(self, serializer):
         data = serializer.validated_data
