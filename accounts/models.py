@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from accounts.choices import STAFF_ROLES, ApprovalStatus, Role
+from core.db import FieldError
 
 
 class UserQuerySet(models.QuerySet):
@@ -65,3 +66,11 @@ class User(AbstractUser):
     def patient_id(self):
         record = getattr(self, "patient_record", None)
         return record.id if record else None
+
+
+# What each constraint means when a write breaks it (core.db.constraint_errors): an account whose
+# username or email (in any case) was taken meanwhile is a 400 naming it.
+CONSTRAINT_ERRORS = {
+    "User.username": FieldError("username", "A user with this username already exists."),
+    "accounts_user_email_ci_unique": FieldError("email", "A user with this email already exists."),
+}

@@ -17,7 +17,7 @@ from accounts.choices import ApprovalStatus, OtpPurpose, Role
 from accounts.models import User
 from accounts.profiles import profile_create
 from accounts.tasks import send_email
-from core.db import unique_or_400
+from core.db import constraint_errors
 from core.errors import Conflict
 
 # A hash to check against when no user matches, so a missing account costs the same time.
@@ -25,10 +25,9 @@ _DUMMY_PASSWORD_HASH = make_password("not-a-real-password")
 
 
 def _save_account(user):
-    """Save a new or changed account; a username or email taken meanwhile is a 400 naming it."""
-    taken_by_other = User.objects.exclude(pk=user.pk)
-    field = "username" if taken_by_other.filter(username=user.username).exists() else "email"
-    with unique_or_400(field, f"A user with this {field} already exists."):
+    """Save a new or changed account; a username or email taken meanwhile is a 400 naming it
+    (accounts.models.CONSTRAINT_ERRORS)."""
+    with constraint_errors():
         user.save()
 
 

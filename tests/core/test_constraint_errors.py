@@ -11,7 +11,9 @@ from django.db import IntegrityError, connection
 from rest_framework.exceptions import ValidationError
 from rest_framework.validators import UniqueValidator
 
+from accounts import services as account_services
 from accounts.choices import Role
+from accounts.models import User
 from clinical import services as clinical_services
 from clinical.models import (
     Appointment,
@@ -227,3 +229,15 @@ def test_mapping_a_patient_twice_to_a_doctor_is_a_400_naming_patient():
         clinical_services.mapping_create(patient=taken.patient, doctor=taken.doctor, by=taken.doctor.user)
     assert _field_error(excinfo) == {"patient": ["This patient is already mapped to this doctor."]}
     assert PatientDoctorMapping.objects.count() == 1
+
+
+@pytest.mark.parametrize(("field", "taken_value"), [("username", lambda user: user.username),
+                                                    ("email", lambda user: user.email.upper())])
+def test_signing_up_with_a_taken_username_or_email_is_a_400_naming_it(field, taken_value):
+    taken = UserFactory()
+    fields = {"username": "newcomer", "email": "newcomer@example.com", field: taken_value(taken)}
+    with pytest.raises(ValidationError) as excinfo:  # the serializer's checks are not called here
+        account_services.user_register(password="A-long-enough-passw0rd", first_name="New", last_name="Comer",
+                                       **fields)
+    assert _field_error(excinfo) == {field: [f"A user with this {field} already exists."]}
+    assert User.objects.count() == 1
