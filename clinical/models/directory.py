@@ -18,6 +18,15 @@ class DoctorProfileQuerySet(models.QuerySet):
             return self.all()
         return self.practising()
 
+    def editable_by(self, user):
+        """An admin edits every profile they see, a doctor only their own."""
+        role = getattr(user, "role", None)
+        if role == Role.ADMIN:
+            return self.all()
+        if role == Role.DOCTOR:
+            return self.practising().filter(user=user)
+        return self.none()
+
 
 class DoctorProfile(models.Model):
     """The clinical identity of a doctor user; every `doctor` field in the API is this id.

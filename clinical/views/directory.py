@@ -1,6 +1,5 @@
 """Departments and doctor profiles."""
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import viewsets
 
 from accounts.choices import Role
 from clinical.filters import DoctorProfileFilter
@@ -12,8 +11,8 @@ from clinical.serializers import (
     DoctorProfileSerializer,
 )
 from clinical.views.common import ADMIN, ADMIN_DOCTOR, role_of
-from core.db import constraint_errors
 from core.permissions import AUTHENTICATED
+from core.viewsets import ModelViewSet
 
 
 @extend_schema_view(
@@ -25,21 +24,15 @@ from core.permissions import AUTHENTICATED
     destroy=extend_schema(summary="Delete a department (its staff, doctors and patients keep no department)"),
 )
 @extend_schema(tags=["departments"])
-class DepartmentViewSet(viewsets.ModelViewSet):
+class DepartmentViewSet(ModelViewSet):
     role_rules = {"list": AUTHENTICATED, "retrieve": AUTHENTICATED,
                   **{name: ADMIN for name in ("create", "update", "partial_update", "destroy")}}
+    scoped = False  # every caller sees every department
     queryset = Department.objects.all()
     serializer_class = DepartmentSerializer
     search_fields = ["name", "description"]
     ordering_fields = ["name", "created_at"]
-
-    def perform_create(self, serializer):
-        with constraint_errors():  # a name taken meanwhile: 400 naming name (clinical.models.directory)
-            serializer.save()
-
-    def perform_update(self, serializer):
-        with constraint_errors():
-            serializer.save()
+    # A name taken meanwhile is the 400 naming `name` (clinical.models.directory.CONSTRAINT_ERRORS).
 
 
 @extend_schema_view(
@@ -52,7 +45,9 @@ class DepartmentViewSet(viewsets.ModelViewSet):
     destroy=extend_schema(summary="Delete a doctor profile (409 while slots or appointments refer to it)"),
 )
 @extend_schema(tags=["doctors"])
-class DoctorProfileViewSet(viewsets.ModelViewSet):
+class DoctorProfileViewSet(ModelViewSet):
+    model = DoctorProfile
+    read_serializer_class = DoctorProfileSerializer
     role_rules = {"list": AUTHENTICATED, "retrieve": AUTHENTICATED, "create": ADMIN, "update": ADMIN,
                   "partial_update": ADMIN_DOCTOR, "destroy": ADMIN}
     filterset_class = DoctorProfileFilter
@@ -60,12 +55,10 @@ class DoctorProfileViewSet(viewsets.ModelViewSet):
                      "medical_license_number"]
     ordering_fields = ["id", "specialization", "user__last_name", "created_at"]
 
-    def get_queryset(self):
-        # Non-admins see approved, active doctors only; admins every profile (?approval_status=pending).
-        queryset = DoctorProfile.objects.visible_to(self.request.user).select_related("user__department")
-        if self.action == "partial_update" and role_of(self.request) == Role.DOCTOR:
-            return queryset.filter(user=self.request.user)  # a doctor's write scope: their own profile
-        return queryset
+    # Reads: non-admins see approved, active doctors only, admins every profile (?approval_status=pending);
+    # writes: editable_by, a doctor's own profile.
+    def optimise(self, queryset):
+        return queryset.select_related("user__department")
 
     def get_serializer_class(self):
         if self.action == "partial_update" and role_of(self.request) == Role.DOCTOR:
@@ -76,10 +69,3 @@ class DoctorProfileViewSet(viewsets.ModelViewSet):
 
     # The serializers check the licence and the user link first; a lost race is still a 400
     # (clinical.models.directory.CONSTRAINT_ERRORS).
-    def perform_create(self, serializer):
-        with constraint_errors():
-            serializer.save()
-
-    def perform_update(self, serializer):
-        with constraint_errors():
-            serializer.save()
