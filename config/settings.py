@@ -14,6 +14,9 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.logconfig import logging_config
+from config.openapi import SPECTACULAR_SETTINGS  # noqa: F401 (a setting)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -229,34 +232,7 @@ REST_FRAMEWORK = {
 # none: a client cannot pick its own address. (DRF's None would trust the whole header.)
 REST_FRAMEWORK["NUM_PROXIES"] = env.int("NUM_PROXIES", default=0)
 
-SPECTACULAR_SETTINGS = {
-    "TITLE": "MediTrack API",
-    "DESCRIPTION": (
-        "Hospital operations: medical equipment, clinical scheduling and remote patient monitoring. "
-        "Every error answers `{status, code, message, errors}`."
-    ),
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_AUTHENTICATION": [],  # public docs: a stale Authorization header must not turn them into 401
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "COMPONENT_SPLIT_REQUEST": True,
-    # Several models have a `status`: give each choice set its own schema name.
-    "ENUM_NAME_OVERRIDES": {
-        "ApprovalStatusEnum": "accounts.choices.ApprovalStatus",  # also spare-part requests (same values)
-        "AppointmentStatusEnum": "clinical.choices.AppointmentStatus",
-        "ConsultationStatusEnum": "clinical.choices.ConsultationStatus",
-        "DeviceStatusEnum": "devices.choices.DeviceStatus",
-        "WorkOrderStatusEnum": "workorders.choices.WorkOrderStatus",
-        "AlertStatusEnum": "monitoring.choices.AlertStatus",
-    },
-    "SCHEMA_PATH_PREFIX": r"/api/",
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "core.schema.add_error_responses",
-    ],
-}
+# The OpenAPI document's fixed settings: config/openapi.py (nothing in them differs per environment).
 
 # Request bodies: JSON up to 10 MB (a 5,000-reading batch is ~0.5 MB); uploads are checked per route.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
@@ -308,24 +284,5 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-# --- Logging: one line per record, with the request id -----------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "core.middleware.RequestIdLogFilter"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
-    },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        # One line per request: Django's own "django" handlers (a DEBUG-only console, mail_admins)
-        # would print every django.request line a second time; everything goes through root.
-        "django": {"handlers": [], "propagate": True},
-        # runserver's access line for a failed request repeats django.request's (which carries the
-        # request id); successful requests are not logged (the proxy's access log has them).
-        "django.server": {"handlers": [], "propagate": False, "level": "CRITICAL"},
-    },
-}
+# --- Logging: one line per record, with the request id (config/logconfig.py) ----------------------
+LOGGING = logging_config(level=env.str("LOG_LEVEL", default="INFO"))
