@@ -1,25 +1,16 @@
-"""A work order as a printable PDF (reportlab platypus)."""
+"""A work order as a printable PDF: its fields, description, technical action and photo."""
 
 from io import BytesIO
-from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-from reportlab.platypus.flowables import KeepTogether
+from reportlab.platypus import Image
 
+from core.pdf import Document, pdf_response, text
 from core.serializers import display_name
 from workorders.models import WorkOrder
 
 PHOTO_MAX_WIDTH = 14 * cm
 PHOTO_MAX_HEIGHT = 10 * cm
-
-
-def _text(value):
-    # Paragraph parses a mini-markup: user text is escaped and keeps its line breaks.
-    return escape(value or "-").replace("\n", "<br/>")
 
 
 def _photo(work_order: WorkOrder):
@@ -32,10 +23,11 @@ def _photo(work_order: WorkOrder):
 
 
 def render_work_order_pdf(work_order: WorkOrder) -> bytes:
-    styles = getSampleStyleSheet()
     device = work_order.device
     location = device.hospital.name + (f", room {device.room}" if device.room else "")
-    rows = [
+    document = Document(f"Work order {work_order.work_number}")
+    # Table cells are plain strings (not parsed as markup), so they need no escaping.
+    document.rows([
         ["Work number", work_order.work_number],
         ["Device", f"{device.name} ({device.asset_number})"],
         ["Model", " ".join(filter(None, [device.manufacturer, device.model])) or "-"],
@@ -47,27 +39,13 @@ def render_work_order_pdf(work_order: WorkOrder) -> bytes:
         ["Reported on", f"{work_order.created_at:%Y-%m-%d %H:%M} UTC"],
         ["Due date", f"{work_order.due_date:%Y-%m-%d}"],
         ["Completed on", f"{work_order.completed_date:%Y-%m-%d}" if work_order.completed_date else "-"],
-    ]
-    table = Table(rows, colWidths=[4 * cm, 12 * cm])
-    table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"),
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]))
-    story = [
-        Paragraph(f"Work order {escape(work_order.work_number)}", styles["Title"]),
-        table,
-        Spacer(1, 0.6 * cm),
-        Paragraph("Description", styles["Heading2"]),
-        Paragraph(_text(work_order.description), styles["BodyText"]),
-        Paragraph("Technical action", styles["Heading2"]),
-        Paragraph(_text(work_order.technical_action), styles["BodyText"]),
-    ]
+    ])
+    document.section("Description", text(work_order.description))
+    document.section("Technical action", text(work_order.technical_action))
     if work_order.photo:
-        story.append(KeepTogether([Paragraph("Photo", styles["Heading2"]), _photo(work_order)]))
+        document.section("Photo", _photo(work_order), keep_together=True)
+    return document.build()
 
-    buffer = BytesIO()
-    document = SimpleDocTemplate(buffer, pagesize=A4, title=f"Work order {work_order.work_number}",
-                                 author="MediTrack", leftMargin=2 * cm, rightMargin=2 * cm)
-    document.build(story)
-    return buffer.getvalue()
+
+def work_order_pdf_response(work_order: WorkOrder):
+    return pdf_response(render_work_order_pdf(work_order), f"{work_order.work_number}.pdf")

@@ -1,4 +1,4 @@
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.decorators import action
@@ -11,7 +11,7 @@ from workorders import services
 from workorders.choices import PRIORITY_RANK
 from workorders.filters import WorkOrderFilter
 from workorders.models import WorkOrder
-from workorders.pdf import render_work_order_pdf
+from workorders.pdf import work_order_pdf_response
 from workorders.photos import CONTENT_TYPES
 from workorders.serializers import (
     WorkOrderAdminUpdateSerializer,
@@ -93,10 +93,7 @@ class WorkOrderViewSet(ModelViewSet):
                    responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, "The PDF")})
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
-        work_order = self.get_object()
-        response = HttpResponse(render_work_order_pdf(work_order), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{work_order.work_number}.pdf"'
-        return response
+        return work_order_pdf_response(self.get_object())
 
     @extend_schema(summary="The work order's photo (to those who may see the work order)", filters=False,
                    responses={(200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY, "The image")})
