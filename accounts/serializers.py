@@ -5,7 +5,6 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 
 from accounts.choices import SELF_REGISTERABLE_ROLES, STAFF_ROLES, OtpPurpose, Role
 from accounts.models import User
-from accounts.services import check_password_strength
 from core.serializers import RoleRestrictedFieldsMixin
 
 
@@ -110,12 +109,6 @@ class RegisterSerializer(NewUserSerializer):
             raise serializers.ValidationError("Administrator accounts cannot be self-registered.")
         return value
 
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        probe = User(username=attrs.get("username"), email=attrs.get("email"),
-                     first_name=attrs.get("first_name", ""), last_name=attrs.get("last_name", ""))
-        check_password_strength(attrs["password"], probe, field="password")
-        return attrs
 
 
 class AdminUserCreateSerializer(RoleRestrictedFieldsMixin, NewUserSerializer):
@@ -146,22 +139,10 @@ class AdminUserUpdateSerializer(serializers.ModelSerializer):
     def validate_username(self, value):
         return _validate_username(value)
 
-    def validate_approval_status(self, value):
-        if self.instance is not None and value != self.instance.approval_status:
-            raise serializers.ValidationError("Decide a sign-up with the approve and reject routes.")
-        return value
-
     def validate(self, attrs):
         if "department" in attrs:
             _check_department(self.instance.role, attrs["department"])
         return attrs
-
-    def validate_role(self, value):
-        if self.instance is not None and value != self.instance.role:
-            raise serializers.ValidationError(
-                "The role cannot be changed after creation; create a new account instead."
-            )
-        return value
 
     def to_representation(self, instance):
         return UserSerializer(instance, context=self.context).data
@@ -217,9 +198,6 @@ class PasswordChangeSerializer(serializers.Serializer):
             raise serializers.ValidationError("The current password is wrong.")
         return value
 
-    def validate(self, attrs):
-        check_password_strength(attrs["new_password"], self.context["request"].user, field="new_password")
-        return attrs
 
 
 class OtpRequestSerializer(serializers.Serializer):

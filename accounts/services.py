@@ -50,6 +50,7 @@ def user_register(*, username, email, password, first_name, last_name, role=Role
         approval_status=ApprovalStatus.PENDING if is_staff_role else ApprovalStatus.APPROVED,
         is_active=not is_staff_role,
     )
+    check_password_strength(password, user, field="password")
     # Hashed before the transaction: on SQLite a transaction holds the one write lock from BEGIN,
     # and the deliberately slow hash would make every concurrent write wait for it.
     user.set_password(password)
@@ -144,11 +145,24 @@ def user_deactivate(*, user, by):
     return user_update(user=user, by=by, is_active=False)
 
 
+def _check_fixed_fields(user, changes):
+    """The role is fixed at creation (profiles hang on it); a sign-up is decided only through
+    user_approve/user_reject. Sending the current value is fine."""
+    errors = {}
+    if "role" in changes and changes["role"] != user.role:
+        errors["role"] = ["The role cannot be changed after creation; create a new account instead."]
+    if "approval_status" in changes and changes["approval_status"] != user.approval_status:
+        errors["approval_status"] = ["Decide a sign-up with the approve and reject routes."]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def user_update(*, user, by, **changes):
     """An admin edits an account. Deactivating revokes its tokens (never one's own account);
     activating needs an approved sign-up (pending ones go through approve/reject)."""
     user = _locked_user(user)
+    _check_fixed_fields(user, changes)
     deactivating = changes.get("is_active") is False and user.is_active
     if deactivating and user.pk == by.pk:
         raise Conflict("You cannot deactivate your own account.", code="self_deactivation")
@@ -213,6 +227,7 @@ def logout(*, user, refresh):
 
 
 def password_change(*, user, new_password):
+    check_password_strength(new_password, user, field="new_password")
     user.set_password(new_password)  # hashed before the transaction (see user_register)
     with transaction.atomic():
         user.save(update_fields=["password"])

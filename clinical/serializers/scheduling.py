@@ -2,16 +2,10 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from accounts.choices import Role
 from clinical.choices import AppointmentStatus
 from clinical.models import Appointment, AppointmentHistory, Patient, TimeSlot
 from clinical.serializers.directory import PractisingDoctorField
 from core.serializers import ScopedPrimaryKeyRelatedField, display_name
-
-
-def _request_user(serializer):
-    return serializer.context["request"].user
-
 
 # --- Time slots -------------------------------------------------------------------------------
 
@@ -121,15 +115,6 @@ class AppointmentCreateSerializer(serializers.Serializer):
         help_text="Optional: the appointment's doctor is the slot's; when given it must be that doctor.",
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="")
-
-    def validate(self, attrs):
-        user = _request_user(self)
-        if "patient" not in attrs:
-            own = getattr(user, "patient_record", None) if user.role == Role.PATIENT else None
-            if own is None or own.is_archived:
-                raise serializers.ValidationError({"patient": ["This field is required."]})
-            attrs["patient"] = own
-        return attrs
 
 
 class CancelSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from accounts.choices import Role
 from clinical.choices import RESCHEDULABLE_STATUSES, AppointmentStatus, can_transition
 from clinical.models import Appointment, AppointmentHistory, DoctorProfile, TimeSlot
 from clinical.services.directory import check_practising
@@ -168,9 +169,21 @@ def _claimable_slot(slot, field="slot"):
     return slot
 
 
+def booking_patient(*, by, patient=None):
+    """Who a booking is for: the named patient, else a patient caller's own (unarchived) record;
+    anyone else must name one (400 naming `patient`)."""
+    if patient is not None:
+        return patient
+    own = getattr(by, "patient_record", None) if by.role == Role.PATIENT else None
+    if own is None or own.is_archived:
+        raise ValidationError({"patient": ["This field is required."]})
+    return own
+
+
 @transaction.atomic
-def appointment_book(*, patient, slot, reason="", doctor=None, by):
+def appointment_book(*, slot, by, patient=None, reason="", doctor=None):
     """The doctor comes from the slot; a client that names one anyway must name that one."""
+    patient = booking_patient(by=by, patient=patient)
     if doctor is not None and doctor.pk != slot.doctor_id:
         raise ValidationError({"doctor": ["This slot belongs to another doctor."]})
     slot = _claimable_slot(slot)
