@@ -1,30 +1,24 @@
-"""Upload checks for patient documents: the type comes from the file's first bytes, never its name."""
+"""Upload rule for patient documents: PDF, PNG or JPEG by their first bytes (never the name), 20 MB."""
 
-from rest_framework.exceptions import ValidationError
-
-from core.errors import PayloadTooLarge
+from core.uploads import Kind, UploadRule, check_upload
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
-# magic bytes -> (content type, stored extension)
-SIGNATURES = [
-    (b"%PDF-", ("application/pdf", "pdf")),
-    (b"\x89PNG\r\n\x1a\n", ("image/png", "png")),
-    (b"\xff\xd8\xff", ("image/jpeg", "jpg")),
-]
+# Images are recognised by signature, not decoded: a document is stored and served back as sent.
+RULE = UploadRule(
+    field="file",
+    kinds=(Kind("application/pdf", "pdf", signature=b"%PDF-"),
+           Kind("image/png", "png", signature=b"\x89PNG\r\n\x1a\n"),
+           Kind("image/jpeg", "jpg", signature=b"\xff\xd8\xff")),
+    max_bytes=MAX_DOCUMENT_BYTES,
+    too_large=f"A document may be at most {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB.",
+    too_large_detail="The file is larger than 20 MB.",
+    not_allowed="Only PDF, PNG and JPEG files are accepted (checked by content).",
+)
 # What a download answers: the type sniffed at upload.
-CONTENT_TYPES = [content_type for _signature, (content_type, _extension) in SIGNATURES]
+CONTENT_TYPES = RULE.content_types
 
 
 def sniff(upload):
     """(content type, extension) of an accepted upload; 413 when too large, 400 when not PDF/PNG/JPEG."""
-    if upload.size > MAX_DOCUMENT_BYTES:
-        raise PayloadTooLarge(f"A document may be at most {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB.",
-                              errors={"file": ["The file is larger than 20 MB."]})
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for signature, kind in SIGNATURES:
-        if head.startswith(signature):
-            return kind
-    raise ValidationError({"file": ["Only PDF, PNG and JPEG files are accepted (checked by content)."]})
+    return check_upload(upload, RULE)
