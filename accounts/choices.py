@@ -17,10 +17,6 @@ ROLE_DESCRIPTIONS = {
     Role.PATIENT: "Sees their own record, books and manages their own appointments.",
 }
 
-# Role sets used by role_rules on viewsets.
-STAFF_ROLES = frozenset({Role.DOCTOR, Role.NURSE, Role.ENGINEER})
-SELF_REGISTERABLE_ROLES = frozenset({Role.PATIENT, Role.DOCTOR, Role.NURSE, Role.ENGINEER})
-
 
 class ApprovalStatus(models.TextChoices):
     PENDING = "pending", "Pending"

@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
-from accounts.choices import STAFF_ROLES, ApprovalStatus, Role
+from accounts.choices import ApprovalStatus, Role
+from accounts.roles import STAFF_ROLES
 from core.db import FieldError
 
 

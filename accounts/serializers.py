@@ -3,8 +3,9 @@ from rest_framework import serializers
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.exceptions import InvalidToken
 
-from accounts.choices import SELF_REGISTERABLE_ROLES, STAFF_ROLES, OtpPurpose, Role
+from accounts.choices import OtpPurpose, Role
 from accounts.models import User
+from accounts.roles import SELF_REGISTERABLE_ROLES, STAFF_ROLES
 from core.serializers import RoleRestrictedFieldsMixin
 
 

@@ -13,6 +13,7 @@ from accounts import services
 from accounts.choices import ROLE_DESCRIPTIONS, Role
 from accounts.filters import UserFilter
 from accounts.models import User
+from accounts.roles import ADMIN
 from accounts.serializers import (
     AdminUserCreateSerializer,
     AdminUserUpdateSerializer,
@@ -35,7 +36,6 @@ from accounts.throttles import OtpAddressThrottle, OtpEmailThrottle
 from core.permissions import AUTHENTICATED, PUBLIC
 from core.viewsets import BaseViewSet, CreateMixin, UpdateMixin
 
-ADMIN = {Role.ADMIN}
 AUTH_TAG = ["auth"]
 # Public routes list no 401 (core.schema), except these, which refuse the credentials or token sent.
 REFUSED = OpenApiResponse(description="Credentials or token refused (`code` says why)")

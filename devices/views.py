@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
 
 from accounts.choices import Role
+from accounts.roles import ADMIN, ADMIN_ENGINEER, CARE_TEAM, DEVICE_READERS, ENGINEER, ENGINEER_NURSE
 from core.permissions import AUTHENTICATED
 from core.viewsets import ModelViewSet, nested_ordering_parameter
 from devices import services
@@ -19,8 +20,6 @@ from devices.serializers import (
     RoomSerializer,
 )
 
-ADMIN = {Role.ADMIN}
-DEVICE_READERS = {Role.ADMIN, Role.ENGINEER, Role.NURSE, Role.DOCTOR}
 FACILITY_RULES = {
     "list": AUTHENTICATED, "retrieve": AUTHENTICATED,
     "create": ADMIN, "update": ADMIN, "partial_update": ADMIN, "destroy": ADMIN,
@@ -85,12 +84,12 @@ class RoomViewSet(ModelViewSet):
 class DeviceViewSet(ModelViewSet):
     role_rules = {
         "list": DEVICE_READERS, "retrieve": DEVICE_READERS, "inventory_checks": DEVICE_READERS,
-        "assigned": {Role.ENGINEER, Role.NURSE},
+        "assigned": ENGINEER_NURSE,
         "create": ADMIN, "destroy": ADMIN,
-        "update": {Role.ADMIN, Role.ENGINEER}, "partial_update": {Role.ADMIN, Role.ENGINEER},
-        "change_status": {Role.ADMIN, Role.ENGINEER},
-        "inventory": {Role.ENGINEER},
-        "assign": {Role.ADMIN, Role.DOCTOR, Role.NURSE}, "unassign": {Role.ADMIN, Role.DOCTOR, Role.NURSE},
+        "update": ADMIN_ENGINEER, "partial_update": ADMIN_ENGINEER,
+        "change_status": ADMIN_ENGINEER,
+        "inventory": ENGINEER,
+        "assign": CARE_TEAM, "unassign": CARE_TEAM,
     }
     model = Device
     read_serializer_class = DeviceSerializer

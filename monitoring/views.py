@@ -17,7 +17,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.choices import Role
+from accounts.roles import ADMIN, CARE_TEAM, CLINICAL
 from clinical.models import Patient
 from core.authentication import BearerAuthentication
 from core.viewsets import BaseViewSet, ReadOnlyModelViewSet
@@ -40,7 +40,6 @@ from monitoring.serializers import (
     ReadingSerializer,
 )
 
-CARE_TEAM = {Role.ADMIN, Role.DOCTOR, Role.NURSE}
 MAX_BUCKETS = 10_000
 DEFAULT_BUCKET_WINDOW = timedelta(hours=24)
 
@@ -91,7 +90,7 @@ class HistoryPagination(CursorPagination):
     ), 400: None},
 )
 class PatientHistoryView(generics.GenericAPIView):
-    role_rules = {"get": {*CARE_TEAM, Role.PATIENT}}
+    role_rules = {"get": CLINICAL}
     serializer_class = ReadingSerializer
     pagination_class = HistoryPagination
     filter_backends = []
@@ -163,8 +162,8 @@ class AlertViewSet(ReadOnlyModelViewSet):
 )
 @extend_schema(tags=["monitoring"])
 class DeviceApiKeyViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, BaseViewSet):
-    role_rules = {"list": {Role.ADMIN}, "create": {Role.ADMIN}, "destroy": {Role.ADMIN},
-                  "revoke_all": {Role.ADMIN}}
+    role_rules = {"list": ADMIN, "create": ADMIN, "destroy": ADMIN,
+                  "revoke_all": ADMIN}
     serializer_class = DeviceApiKeySerializer
     queryset = DeviceApiKey.objects.none()  # for the schema; base_queryset() scopes to the device
     scoped = False  # the scope is the parent's: a device the caller sees, else 404

@@ -1,15 +1,12 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
 
-from accounts.choices import Role
+from accounts.roles import ADMIN, ADMIN_ENGINEER, ENGINEER
 from core.viewsets import ModelViewSet
 from spareparts import services
 from spareparts.filters import SparePartRequestFilter
 from spareparts.models import SparePartRequest
 from spareparts.serializers import DecisionSerializer, SparePartRequestSerializer, SparePartRequestWriteSerializer
-
-ADMIN = {Role.ADMIN}
-ADMIN_OR_ENGINEER = {Role.ADMIN, Role.ENGINEER}
 
 
 @extend_schema_view(
@@ -29,9 +26,9 @@ class SparePartRequestViewSet(ModelViewSet):
     read_serializer_class = SparePartRequestSerializer
     write_actions = ModelViewSet.write_actions | {"approve", "reject"}
     role_rules = {
-        "list": ADMIN_OR_ENGINEER, "retrieve": ADMIN_OR_ENGINEER,
-        "create": {Role.ENGINEER},
-        "update": ADMIN_OR_ENGINEER, "partial_update": ADMIN_OR_ENGINEER,
+        "list": ADMIN_ENGINEER, "retrieve": ADMIN_ENGINEER,
+        "create": ENGINEER,
+        "update": ADMIN_ENGINEER, "partial_update": ADMIN_ENGINEER,
         "approve": ADMIN, "reject": ADMIN, "destroy": ADMIN,
     }
     filterset_class = SparePartRequestFilter

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 
 from accounts.choices import Role
+from accounts.roles import ADMIN, ENGINEER_NURSE, WORKORDER_READERS
 from core.parsers import UPLOAD_PARSERS
 from core.viewsets import ModelViewSet
 from workorders import services
@@ -20,8 +21,6 @@ from workorders.serializers import (
     WorkOrderNurseUpdateSerializer,
     WorkOrderSerializer,
 )
-
-READERS = {Role.ADMIN, Role.ENGINEER, Role.NURSE}
 
 # Per role: which fields it may send on PUT/PATCH, and the service that applies them.
 UPDATE_BY_ROLE = {
@@ -52,10 +51,10 @@ class WorkOrderViewSet(ModelViewSet):
     model = WorkOrder
     read_serializer_class = WorkOrderSerializer
     role_rules = {
-        "list": READERS, "retrieve": READERS, "pdf": READERS, "photo": READERS,
-        "create": {Role.ENGINEER, Role.NURSE},
-        "update": READERS, "partial_update": READERS,
-        "destroy": {Role.ADMIN},
+        "list": WORKORDER_READERS, "retrieve": WORKORDER_READERS, "pdf": WORKORDER_READERS, "photo": WORKORDER_READERS,
+        "create": ENGINEER_NURSE,
+        "update": WORKORDER_READERS, "partial_update": WORKORDER_READERS,
+        "destroy": ADMIN,
     }
     filterset_class = WorkOrderFilter
     search_fields = ["work_number", "description", "device__asset_number", "device__name"]

@@ -1,15 +1,7 @@
-"""What the clinical views share: who may call which route (role sets), the caller's role, and nested lists."""
+"""What the clinical views share: the caller's role and nested lists (role sets: accounts.roles)."""
 from types import SimpleNamespace
 
 from rest_framework.filters import OrderingFilter, SearchFilter
-
-from accounts.choices import Role
-
-ADMIN = {Role.ADMIN}
-DOCTOR = {Role.DOCTOR}
-ADMIN_DOCTOR = {Role.ADMIN, Role.DOCTOR}
-CLINICAL = {Role.ADMIN, Role.DOCTOR, Role.NURSE, Role.PATIENT}  # everyone but engineers
-CONSULTATION_READERS = {Role.ADMIN, Role.DOCTOR, Role.PATIENT}
 
 CONSULTATION_SEARCH = ["chief_complaint", "diagnosis", "summary"]
 CONSULTATION_ORDERING = ["created_at", "follow_up_date", "id"]

@@ -5,7 +5,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.choices import Role
+from accounts.roles import CLINICAL, CONSULTATION_READERS, DOCTOR, DOCTOR_NURSE
 from clinical import pdf, services
 from clinical.filters import ConsultationFilter
 from clinical.models import Consultation
@@ -16,14 +16,7 @@ from clinical.serializers import (
     PrescriptionSerializer,
     VitalSignsSerializer,
 )
-from clinical.views.common import (
-    CLINICAL,
-    CONSULTATION_ORDERING,
-    CONSULTATION_READERS,
-    CONSULTATION_SEARCH,
-    DOCTOR,
-    paginated,
-)
+from clinical.views.common import CONSULTATION_ORDERING, CONSULTATION_SEARCH, paginated
 from core.viewsets import BaseViewSet, CreateMixin, UpdateMixin
 
 
@@ -51,7 +44,7 @@ class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Crea
         "list": CONSULTATION_READERS, "retrieve": CONSULTATION_READERS, "pdf": CLINICAL,
         **{name: DOCTOR for name in ("create", "update", "partial_update", "start", "start_consultation",
                                      "complete", "complete_consultation", "add_prescription", "add_note")},
-        "vital_signs": CLINICAL, "add_vital_signs": {Role.DOCTOR, Role.NURSE},
+        "vital_signs": CLINICAL, "add_vital_signs": DOCTOR_NURSE,
         "prescriptions": CLINICAL, "notes": CLINICAL,
     }
     filterset_class = ConsultationFilter

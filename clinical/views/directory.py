@@ -2,6 +2,7 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from accounts.choices import Role
+from accounts.roles import ADMIN, ADMIN_DOCTOR
 from clinical.filters import DoctorProfileFilter
 from clinical.models import Department, DoctorProfile
 from clinical.serializers import (
@@ -10,7 +11,7 @@ from clinical.serializers import (
     DoctorProfileSelfUpdateSerializer,
     DoctorProfileSerializer,
 )
-from clinical.views.common import ADMIN, ADMIN_DOCTOR, role_of
+from clinical.views.common import role_of
 from core.permissions import AUTHENTICATED
 from core.viewsets import ModelViewSet
 

@@ -8,6 +8,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from accounts.choices import Role
+from accounts.roles import ADMIN, ADMIN_DOCTOR, CARE_TEAM, CLINICAL, CONSULTATION_READERS
 from clinical import documents, services
 from clinical.documents import CONTENT_TYPES as DOCUMENT_TYPES
 from clinical.filters import MappingFilter, PatientFilter
@@ -21,16 +22,7 @@ from clinical.serializers import (
     PatientSerializer,
     PatientStaffSerializer,
 )
-from clinical.views.common import (
-    ADMIN,
-    ADMIN_DOCTOR,
-    CLINICAL,
-    CONSULTATION_ORDERING,
-    CONSULTATION_READERS,
-    CONSULTATION_SEARCH,
-    paginated,
-    role_of,
-)
+from clinical.views.common import CONSULTATION_ORDERING, CONSULTATION_SEARCH, paginated, role_of
 from core.parsers import UPLOAD_PARSERS
 from core.viewsets import BaseViewSet, CreateMixin, ModelViewSet
 
@@ -50,7 +42,7 @@ class PatientViewSet(ModelViewSet):
     model = Patient
     read_serializer_class = PatientSerializer
     role_rules = {
-        "list": CLINICAL, "retrieve": CLINICAL, "create": {Role.ADMIN, Role.DOCTOR, Role.NURSE},
+        "list": CLINICAL, "retrieve": CLINICAL, "create": CARE_TEAM,
         "update": CLINICAL, "partial_update": CLINICAL, "destroy": ADMIN,
         "doctors": CLINICAL, "consultations": CLINICAL,
         "documents": CLINICAL, "upload_document": CLINICAL, "document": CLINICAL, "archive_document": CLINICAL,

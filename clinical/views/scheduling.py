@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from accounts.choices import Role
+from accounts.roles import ADMIN_DOCTOR, APPOINTMENT_PARTIES, CLINICAL, DOCTOR
 from clinical import selectors, services
 from clinical.filters import AppointmentFilter, TimeSlotFilter
 from clinical.models import Appointment, TimeSlot
@@ -24,7 +24,7 @@ from clinical.serializers import (
     TimeSlotSerializer,
     TimeSlotUpdateSerializer,
 )
-from clinical.views.common import ADMIN_DOCTOR, CLINICAL, DOCTOR, paginated
+from clinical.views.common import paginated
 from core.permissions import AUTHENTICATED
 from core.viewsets import BaseViewSet, CreateMixin, ModelViewSet
 
@@ -130,8 +130,8 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Creat
     write_actions = BaseViewSet.write_actions | {"confirm", "cancel", "reschedule", "complete", "no_show"}
     role_rules = {
         **{name: CLINICAL for name in ("list", "retrieve", "create", "history", "today", "upcoming", "statistics")},
-        "confirm": ADMIN_DOCTOR, "cancel": {Role.ADMIN, Role.DOCTOR, Role.PATIENT},
-        "reschedule": {Role.ADMIN, Role.DOCTOR, Role.PATIENT}, "complete": DOCTOR, "no_show": ADMIN_DOCTOR,
+        "confirm": ADMIN_DOCTOR, "cancel": APPOINTMENT_PARTIES,
+        "reschedule": APPOINTMENT_PARTIES, "complete": DOCTOR, "no_show": ADMIN_DOCTOR,
     }
     filterset_class = AppointmentFilter
     search_fields = ["reason", "patient__first_name", "patient__last_name", "patient__medical_record_number"]
