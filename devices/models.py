@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts.choices import Role
 from clinical.models import Patient
 from core.db import ConflictError, FieldError
+from devices import errors
 from devices.choices import DeviceCategory, DeviceStatus, HospitalKind
 
 ROOM_NUMBER_TAKEN = "This hospital already has a room with this number."
@@ -144,5 +145,6 @@ CONSTRAINT_ERRORS = {
     "Hospital.name": FieldError("name", "A hospital with this name already exists."),
     "devices_room_number_unique_per_hospital": FieldError("number", ROOM_NUMBER_TAKEN),
     "Device.asset_number": FieldError("asset_number", "A device with this asset number already exists."),
-    "Device.patient": ConflictError("patient_has_monitor", "This patient already has a monitor; unassign it first."),
+    "Device.patient": ConflictError(errors.PATIENT_HAS_MONITOR,
+                                    "This patient already has a monitor; unassign it first."),
 }

@@ -9,6 +9,7 @@ from rest_framework.exceptions import ValidationError
 from accounts.choices import Role
 from core.db import constraint_errors
 from core.errors import Conflict, DomainError
+from devices import errors
 from devices.choices import (
     ADMIN_STATUS_TRANSITIONS,
     ENGINEER_STATUS_TRANSITIONS,
@@ -31,26 +32,26 @@ def _check_placement(*, hospital, room):
 
 
 def _check_people(*, engineer, nurses):
-    errors = {}
+    refused = {}
     if engineer is not None and (engineer.role != Role.ENGINEER or not engineer.is_active):
-        errors["assigned_engineer"] = [f"User {engineer.pk} is not an active engineer."]
+        refused["assigned_engineer"] = [f"User {engineer.pk} is not an active engineer."]
     not_nurses = sorted(user.pk for user in nurses or () if user.role != Role.NURSE or not user.is_active)
     if not_nurses:
-        errors["assigned_nurses"] = [f"These users are not active nurses: {', '.join(map(str, not_nurses))}."]
-    if errors:
-        raise ValidationError(errors)
+        refused["assigned_nurses"] = [f"These users are not active nurses: {', '.join(map(str, not_nurses))}."]
+    if refused:
+        raise ValidationError(refused)
 
 
 def _check_transition(device, to_status, by):
     if to_status == device.status:
-        raise Conflict(f"The device is already {device.status}.", code="invalid_transition")
+        raise Conflict(f"The device is already {device.status}.", code=errors.INVALID_TRANSITION)
     allowed = _TRANSITIONS_BY_ROLE.get(by.role, {}).get(device.status, set())
     if to_status not in allowed:
         raise Conflict(f"Your role ({by.role}) may not change a {device.status} device to {to_status}.",
-                       code="invalid_transition")
+                       code=errors.INVALID_TRANSITION)
     if to_status == DeviceStatus.DECOMMISSIONED and device.patient_id is not None:
         raise Conflict("The monitor is assigned to a patient: unassign it before decommissioning it.",
-                       code="monitor_in_use")
+                       code=errors.MONITOR_IN_USE)
 
 
 def _save(device):
@@ -85,7 +86,7 @@ def device_update(*, device, by, **changes):
         device.status = new_status
     if changes.get("category", device.category) != DeviceCategory.MONITOR and device.patient_id is not None:
         raise Conflict("The monitor is assigned to a patient: unassign it before changing its category.",
-                       code="monitor_in_use")
+                       code=errors.MONITOR_IN_USE)
     for name, value in changes.items():
         setattr(device, name, value)
     _save(device)
@@ -126,17 +127,17 @@ def device_assign_patient(*, device, patient, by):
         device = _locked(device)
         if device.category != DeviceCategory.MONITOR:
             message = f"Device {device.asset_number} is not a monitor (category {device.category})."
-            raise DomainError(message, code="not_a_monitor",
+            raise DomainError(message, code=errors.NOT_A_MONITOR,
                               errors={"device": [message], "category": ["Only monitors are assigned."]})
         if device.patient_id is not None:
             raise Conflict("This monitor is already assigned to a patient; unassign it first.",
-                           code="monitor_in_use")
+                           code=errors.MONITOR_IN_USE)
         if device.status != DeviceStatus.ACTIVE:
             raise Conflict(f"Only an active monitor can be assigned (this one is {device.status}).",
-                           code="device_not_active")
+                           code=errors.DEVICE_NOT_ACTIVE)
         if Device.objects.filter(patient=patient).exists():
             raise Conflict("This patient already has a monitor; unassign it first.",
-                           code="patient_has_monitor")
+                           code=errors.PATIENT_HAS_MONITOR)
         device.patient = patient
         device.save(update_fields=["patient", "updated_at"])
     return device
@@ -146,7 +147,7 @@ def device_assign_patient(*, device, patient, by):
 def device_unassign_patient(*, device, by):
     device = _locked(device)
     if device.patient_id is None:
-        raise Conflict("This monitor is not assigned to a patient.", code="monitor_not_assigned")
+        raise Conflict("This monitor is not assigned to a patient.", code=errors.MONITOR_NOT_ASSIGNED)
     device.patient = None
     device.save(update_fields=["patient", "updated_at"])
     return device
@@ -155,7 +156,7 @@ def device_unassign_patient(*, device, by):
 def device_delete(*, device, by):
     if device.patient_id is not None:
         raise Conflict("The monitor is assigned to a patient: unassign it first, or decommission it.",
-                       code="device_in_use")
+                       code=errors.DEVICE_IN_USE)
     try:
         with transaction.atomic():
             device.delete()
@@ -163,7 +164,7 @@ def device_delete(*, device, by):
         raise Conflict(
             "The device has work orders, spare-part requests or readings and cannot be deleted: "
             "decommission it instead (status decommissioned).",
-            code="device_in_use",
+            code=errors.DEVICE_IN_USE,
         ) from exc
 
 
@@ -175,6 +176,6 @@ def room_update(serializer):
     hospital = serializer.validated_data.get("hospital", room.hospital)
     if hospital.pk != room.hospital_id and room.devices.exists():
         raise Conflict(f"Room {room.number} holds devices: move them out before moving the room to "
-                       "another hospital.", code="room_in_use")
+                       "another hospital.", code=errors.ROOM_IN_USE)
     with constraint_errors():  # a number taken in the hospital: 400 naming number (devices.models)
         return serializer.save()

@@ -5,6 +5,7 @@ from django.db.models import Q
 from accounts.choices import Role
 from core.db import ConflictError
 from core.models import TrackedModel
+from spareparts import errors
 from spareparts.choices import SparePartStatus
 
 
@@ -61,6 +62,6 @@ class SparePartRequest(TrackedModel):
 # What each constraint means when a write breaks it (core.db.constraint_errors). The monthly counter
 # makes a taken number unreachable; the unique column is the backstop.
 CONSTRAINT_ERRORS = {
-    "SparePartRequest.request_number": ConflictError("request_number_taken",
+    "SparePartRequest.request_number": ConflictError(errors.REQUEST_NUMBER_TAKEN,
                                                      "Could not allocate a request number; please retry."),
 }

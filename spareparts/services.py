@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError
 from core.db import constraint_errors
 from core.errors import Conflict
 from core.models import Counter
+from spareparts import errors
 from spareparts.choices import STATUS_TRANSITIONS, SparePartStatus
 from spareparts.models import SparePartRequest
 
@@ -28,7 +29,7 @@ def _check_work_order(*, device, work_order):
 def _check_pending(spare_request):
     if spare_request.status != SparePartStatus.PENDING:
         raise Conflict(f"Request {spare_request.request_number} is already {spare_request.status}.",
-                       code="spare_part_not_pending")
+                       code=errors.SPARE_PART_NOT_PENDING)
 
 
 def spare_part_create(*, by, device, part_name, quantity, description="", work_order=None):
@@ -56,7 +57,7 @@ def _decide(*, spare_request, by, status, note):
     spare_request = _locked(spare_request)
     if status not in STATUS_TRANSITIONS[spare_request.status]:
         raise Conflict(f"Request {spare_request.request_number} is already {spare_request.status}; "
-                       "only a pending request is decided.", code="spare_part_not_pending")
+                       "only a pending request is decided.", code=errors.SPARE_PART_NOT_PENDING)
     spare_request.status = status
     spare_request.decided_by = by
     spare_request.decided_at = timezone.now()

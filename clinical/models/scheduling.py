@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.choices import Role
+from clinical import errors
 from clinical.choices import AppointmentStatus
 from clinical.models.directory import DoctorProfile
 from clinical.models.patients import Patient
@@ -160,5 +161,5 @@ CONSTRAINT_ERRORS = {
     # The GiST exclusion constraint of migration 0004 (PostgreSQL only; SQLite checks in code).
     "clinical_timeslot_no_overlap": FieldError("start_time", "This slot overlaps another slot of the same doctor."),
     "clinical_timeslot_end_after_start": FieldError("end_time", "end_time must be after start_time."),
-    "clinical_appointment_one_live_per_slot": ConflictError("slot_taken", "This time slot is already taken."),
+    "clinical_appointment_one_live_per_slot": ConflictError(errors.SLOT_TAKEN, "This time slot is already taken."),
 }

@@ -3,6 +3,7 @@ consultation, so both of those services live here, next to the lock order they s
 from django.db import transaction
 from django.utils import timezone
 
+from clinical import errors
 from clinical.choices import CONSULTABLE_STATUSES, CONSULTATION_TRANSITIONS, AppointmentStatus, ConsultationStatus
 from clinical.models import Appointment, Consultation, ConsultationNote, Prescription, VitalSigns
 from clinical.services.scheduling import lock_appointment, transition_appointment
@@ -25,7 +26,7 @@ def _open_consultation(consultation, what):
     consultation = _lock_consultation(consultation)
     if consultation.is_completed:
         raise Conflict(f"This consultation is completed; {what} can no longer be changed.",
-                       code="consultation_completed")
+                       code=errors.CONSULTATION_COMPLETED)
     return consultation
 
 
@@ -41,7 +42,7 @@ def consultation_create(*, appointment, by, **fields):
     appointment = lock_appointment(appointment)
     if appointment.status not in CONSULTABLE_STATUSES:
         raise Conflict(f"A consultation cannot be opened for an appointment that is {appointment.status}.",
-                       code="invalid_transition")
+                       code=errors.INVALID_TRANSITION)
     with constraint_errors():  # one per appointment: a 400 naming appointment (clinical.models)
         return Consultation.objects.create(appointment=appointment, **fields)
 
@@ -58,7 +59,7 @@ def consultation_update(*, consultation, by, **fields):
 def _consultation_transition(consultation, target):
     if target not in CONSULTATION_TRANSITIONS[consultation.status]:
         raise Conflict(f"A consultation that is {consultation.status} cannot become {target}.",
-                       code="invalid_transition")
+                       code=errors.INVALID_TRANSITION)
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from accounts.choices import Role
+from clinical import errors
 from clinical.choices import RESCHEDULABLE_STATUSES, AppointmentStatus, can_transition
 from clinical.models import Appointment, AppointmentHistory, DoctorProfile, TimeSlot
 from clinical.services.directory import check_practising
@@ -62,11 +63,11 @@ def timeslot_create(*, doctor, date, start_time, end_time):
 def _lock_unbooked_slot(slot, verb):
     slot = TimeSlot.objects.select_for_update().get(pk=slot.pk)
     if slot.appointments.live().exists():
-        raise Conflict(f"This slot holds a live appointment and cannot be {verb}.", code="slot_booked")
+        raise Conflict(f"This slot holds a live appointment and cannot be {verb}.", code=errors.SLOT_BOOKED)
     # Cancelled appointments keep pointing at their slot (their history shows when they were):
     # such a slot stays bookable but is neither moved nor deleted.
     if slot.appointments.exists():
-        raise Conflict(f"Cancelled appointments refer to this slot; it cannot be {verb}.", code="slot_has_history")
+        raise Conflict(f"Cancelled appointments refer to this slot; it cannot be {verb}.", code=errors.SLOT_HAS_HISTORY)
     return slot
 
 
@@ -153,7 +154,7 @@ def _record(appointment, *, by, from_status="", from_slot=None, note=""):
 
 
 def _slot_taken():
-    return Conflict("This time slot is already taken.", code="slot_taken")
+    return Conflict("This time slot is already taken.", code=errors.SLOT_TAKEN)
 
 
 def _claimable_slot(slot, field="slot"):
@@ -204,7 +205,7 @@ def transition_appointment(appointment, target, *, by, note="", check=None, **ch
     appointment = lock_appointment(appointment)
     current = appointment.status
     if not can_transition(current, target):
-        raise Conflict(f"An appointment that is {current} cannot become {target}.", code="invalid_transition")
+        raise Conflict(f"An appointment that is {current} cannot become {target}.", code=errors.INVALID_TRANSITION)
     if check is not None:
         check(appointment)
     appointment.status = target
@@ -229,7 +230,7 @@ def appointment_cancel(*, appointment, by, reason=""):
 def _check_slot_started(appointment):
     if not appointment.slot.has_started:
         raise Conflict(f"The appointment starts at {appointment.slot.starts_at.isoformat()}: a patient can be "
-                       "marked as a no-show only once it has started (cancel it instead).", code="not_started")
+                       "marked as a no-show only once it has started (cancel it instead).", code=errors.NOT_STARTED)
 
 
 @transaction.atomic
@@ -243,7 +244,7 @@ def appointment_reschedule(*, appointment, slot, by):
     appointment = lock_appointment(appointment)
     if appointment.status not in RESCHEDULABLE_STATUSES:
         raise Conflict(f"An appointment that is {appointment.status} cannot be rescheduled.",
-                       code="invalid_transition")
+                       code=errors.INVALID_TRANSITION)
     if slot.doctor_id != appointment.doctor_id:
         raise ValidationError({"slot": ["The new slot must belong to the same doctor."]})
     if slot.pk == appointment.slot_id:

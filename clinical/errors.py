@@ -1,0 +1,9 @@
+"""The `code`s clinical's 409s answer with. Part of the API contract: clients branch on them, so a
+value never changes (a new rule gets a new name)."""
+
+CONSULTATION_COMPLETED = "consultation_completed"
+INVALID_TRANSITION = "invalid_transition"
+NOT_STARTED = "not_started"
+SLOT_BOOKED = "slot_booked"
+SLOT_HAS_HISTORY = "slot_has_history"
+SLOT_TAKEN = "slot_taken"

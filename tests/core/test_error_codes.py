@@ -1,0 +1,23 @@
+"""The error codes are the API's contract (clients branch on them): the per-app constants keep
+their values; renaming a constant is fine, changing a value is a breaking change."""
+import pytest
+
+from clinical import errors as clinical_errors
+from devices import errors as devices_errors
+from spareparts import errors as spareparts_errors
+
+CONTRACT = {
+    clinical_errors: {"consultation_completed", "invalid_transition", "not_started", "slot_booked",
+                      "slot_has_history", "slot_taken"},
+    devices_errors: {"device_in_use", "device_not_active", "invalid_transition", "monitor_in_use",
+                     "monitor_not_assigned", "not_a_monitor", "patient_has_monitor", "room_in_use"},
+    spareparts_errors: {"request_number_taken", "spare_part_not_pending"},
+}
+
+
+@pytest.mark.parametrize("module", CONTRACT, ids=lambda module: module.__name__)
+def test_codes_keep_their_values(module):
+    codes = {value for name, value in vars(module).items() if name.isupper()}
+    assert codes == CONTRACT[module]
+    # Each constant is named after its code, so a grep for either finds both.
+    assert all(getattr(module, code.upper()) == code for code in CONTRACT[module])
