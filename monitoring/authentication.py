@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from monitoring import errors
 from monitoring.models import DeviceApiKey, hash_api_key
 
 DEVICE_PRINCIPAL = "device"  # the pseudo-role of a device key in role_rules (not a user role)
@@ -45,7 +46,7 @@ class DeviceKeyAuthentication(authentication.BaseAuthentication):
         raw = parts[1].decode(errors="replace")
         key = DeviceApiKey.objects.active().filter(key_hash=hash_api_key(raw)).first()
         if key is None:
-            raise exceptions.AuthenticationFailed("Unknown or revoked device API key.", code="invalid_api_key")
+            raise exceptions.AuthenticationFailed("Unknown or revoked device API key.", code=errors.INVALID_API_KEY)
         now = timezone.now()
         if key.last_used_at is None or key.last_used_at < now - LAST_USED_RESOLUTION:
             DeviceApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.errors import Conflict, DomainError
 from devices.choices import DeviceCategory
+from monitoring import errors
 from monitoring.choices import (
     ALERT_TRANSITIONS,
     CRITICAL_HIGH_FACTOR,
@@ -171,7 +172,7 @@ def readings_ingest(batch):
 def _alert_transition(alert, action):
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status not in ALERT_TRANSITIONS[action]:
-        raise Conflict(f"This alert is {alert.status}; it cannot be {action}d.", code="invalid_transition")
+        raise Conflict(f"This alert is {alert.status}; it cannot be {action}d.", code=errors.INVALID_TRANSITION)
     return alert
 
 
@@ -198,7 +199,7 @@ def api_key_issue(*, device, by, name=""):
     """A new ingest key for a monitor; the raw key is returned once and only its hash is kept."""
     if device.category != DeviceCategory.MONITOR:
         raise DomainError(f"Device {device.asset_number} is not a monitor: only monitors post readings.",
-                          code="not_a_monitor", errors={"device": ["Only monitors get ingest keys."]})
+                          code=errors.NOT_A_MONITOR, errors={"device": ["Only monitors get ingest keys."]})
     raw, prefix, key_hash = DeviceApiKey.generate()
     key = DeviceApiKey.objects.create(device=device, name=name, prefix=prefix, key_hash=key_hash, created_by=by)
     return key, raw

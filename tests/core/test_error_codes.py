@@ -4,6 +4,7 @@ import pytest
 
 from clinical import errors as clinical_errors
 from devices import errors as devices_errors
+from monitoring import errors as monitoring_errors
 from spareparts import errors as spareparts_errors
 
 CONTRACT = {
@@ -11,6 +12,7 @@ CONTRACT = {
                       "slot_has_history", "slot_taken"},
     devices_errors: {"device_in_use", "device_not_active", "invalid_transition", "monitor_in_use",
                      "monitor_not_assigned", "not_a_monitor", "patient_has_monitor", "room_in_use"},
+    monitoring_errors: {"invalid_api_key", "invalid_transition", "not_a_monitor"},
     spareparts_errors: {"request_number_taken", "spare_part_not_pending"},
 }
 
