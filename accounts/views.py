@@ -33,7 +33,7 @@ from accounts.serializers import (
     UserSerializer,
 )
 from accounts.throttles import OtpAddressThrottle, OtpEmailThrottle
-from core.permissions import AUTHENTICATED, PUBLIC
+from core.permissions import AUTHENTICATED, PUBLIC, RolePermission
 from core.viewsets import BaseViewSet, CreateMixin, UpdateMixin
 
 AUTH_TAG = ["auth"]
@@ -80,12 +80,16 @@ class LoginView(PublicAuthView):
 @extend_schema(tags=AUTH_TAG, summary="Rotate a refresh token (the old one is blacklisted)",
                responses={200: TokenRefreshSerializer, 401: REFUSED})
 class RefreshView(jwt_views.TokenRefreshView):
-    pass
+    # SimpleJWT's view has no permission classes at all: put it under RolePermission like every route.
+    permission_classes = [RolePermission]
+    role_rules = {"post": PUBLIC}
 
 
 @extend_schema(tags=AUTH_TAG, summary="Verify a token",
                responses={200: OpenApiResponse(OpenApiTypes.OBJECT, "Valid: an empty object"), 401: REFUSED})
 class VerifyView(jwt_views.TokenVerifyView):
+    permission_classes = [RolePermission]
+    role_rules = {"post": PUBLIC}
     serializer_class = TokenVerifySerializer
 
 

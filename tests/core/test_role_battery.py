@@ -22,9 +22,6 @@ from monitoring.authentication import DEVICE_PRINCIPAL
 
 # The schema and its two viewers are drf-spectacular's, public by its SERVE_PERMISSIONS setting.
 EXEMPT_MODULES = ("drf_spectacular.",)
-# SimpleJWT's refresh and verify views are public by design (permission_classes = ()), not through
-# role_rules; a token is their only credential. Any other view without RolePermission fails below.
-PUBLIC_BY_LIBRARY = {"RefreshView", "VerifyView"}
 CALLERS = [None, *Role]  # None: anonymous
 UNROUTED = ("head", "options")  # HEAD is GET, OPTIONS is DRF's metadata: RolePermission handles both
 
@@ -59,8 +56,7 @@ def routed_actions():
     return found
 
 
-ALL_ROUTED = routed_actions()
-ROUTED = [entry for entry in ALL_ROUTED if entry[1].__name__ not in PUBLIC_BY_LIBRARY]
+ROUTED = routed_actions()
 
 
 def _id(entry):
@@ -97,12 +93,6 @@ def build(entry, role):
 def test_the_battery_found_the_api():
     names = {cls.__name__ for _, cls, *_ in ROUTED}
     assert len(names) >= 15, names  # a broken walk must not pass by testing nothing
-
-
-def test_the_library_views_left_out_are_routed_and_public():
-    left_out = {cls.__name__: cls for _, cls, *_ in ALL_ROUTED if cls.__name__ in PUBLIC_BY_LIBRARY}
-    assert set(left_out) == PUBLIC_BY_LIBRARY  # a stale exemption is removed, not kept
-    assert all(not cls.permission_classes for cls in left_out.values())
 
 
 def test_the_walk_sees_extra_actions_and_plain_view_methods():
