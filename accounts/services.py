@@ -12,7 +12,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import login_guard, otp
+from accounts import errors, login_guard, otp
 from accounts.choices import ApprovalStatus, OtpPurpose, Role
 from accounts.models import User
 from accounts.profiles import profile_create
@@ -114,7 +114,7 @@ def user_approve(*, user, by):
     user = _locked_user(user)
     if user.approval_status != ApprovalStatus.PENDING:
         raise Conflict(f"Only pending sign-ups can be approved; this one is {user.approval_status}.",
-                       code="not_pending")
+                       code=errors.NOT_PENDING)
     user.approval_status = ApprovalStatus.APPROVED
     user.is_active = True
     user.save(update_fields=["approval_status", "is_active"])
@@ -128,7 +128,7 @@ def user_reject(*, user, by, reason=""):
     user = _locked_user(user)
     if user.approval_status != ApprovalStatus.PENDING:
         raise Conflict(f"Only pending sign-ups can be rejected; this one is {user.approval_status}.",
-                       code="not_pending")
+                       code=errors.NOT_PENDING)
     user.approval_status = ApprovalStatus.REJECTED
     user.is_active = False
     user.save(update_fields=["approval_status", "is_active"])
@@ -165,7 +165,7 @@ def user_update(*, user, by, **changes):
     _check_fixed_fields(user, changes)
     deactivating = changes.get("is_active") is False and user.is_active
     if deactivating and user.pk == by.pk:
-        raise Conflict("You cannot deactivate your own account.", code="self_deactivation")
+        raise Conflict("You cannot deactivate your own account.", code=errors.SELF_DEACTIVATION)
     if changes.get("is_active") and not user.is_active and user.approval_status != ApprovalStatus.APPROVED:
         raise ValidationError({"is_active": [f"This sign-up is {user.approval_status}: approve it first."]})
     if "email" in changes and changes["email"].lower() != user.email.lower():
@@ -186,11 +186,11 @@ def revoke_all_tokens(user):
 
 def _refusal(user):
     if user.approval_status == ApprovalStatus.PENDING:
-        return "account_pending", "Your account is awaiting approval by an administrator."
+        return errors.ACCOUNT_PENDING, "Your account is awaiting approval by an administrator."
     if user.approval_status == ApprovalStatus.REJECTED:
-        return "account_rejected", "Your sign-up was rejected; contact an administrator."
+        return errors.ACCOUNT_REJECTED, "Your sign-up was rejected; contact an administrator."
     if not user.is_active:
-        return "account_inactive", "Your account is inactive; contact an administrator."
+        return errors.ACCOUNT_INACTIVE, "Your account is inactive; contact an administrator."
     return None
 
 
@@ -205,7 +205,7 @@ def login(*, identifier, password, address):
         if user is None:
             check_password(password, _DUMMY_PASSWORD_HASH)  # spend the same time as a real check
         login_guard.record_failure(subject, address)
-        raise AuthenticationFailed("Invalid username or password.", code="invalid_credentials")
+        raise AuthenticationFailed("Invalid username or password.", code=errors.INVALID_CREDENTIALS)
     refusal = _refusal(user)
     if refusal:
         code, message = refusal

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.choices import Role
 from core.db import ConflictError
 from core.models import TrackedModel
+from workorders import errors
 from workorders.choices import Priority, WorkOrderStatus, WorkType
 
 
@@ -87,5 +88,5 @@ class WorkOrder(TrackedModel):
 # What each constraint means when a write breaks it (core.db.constraint_errors). The monthly counter
 # makes a taken number unreachable; the unique column is the backstop.
 CONSTRAINT_ERRORS = {
-    "WorkOrder.work_number": ConflictError("work_number_taken", "Could not allocate a work number; please retry."),
+    "WorkOrder.work_number": ConflictError(errors.WORK_NUMBER_TAKEN, "Could not allocate a work number; please retry."),
 }

@@ -13,6 +13,7 @@ from core.db import constraint_errors
 from core.errors import Conflict
 from core.models import Counter
 from devices.choices import DeviceStatus
+from workorders import errors
 from workorders.choices import DUE_DAYS_BY_PRIORITY, STATUS_TRANSITIONS, WorkOrderStatus
 from workorders.models import WorkOrder
 
@@ -28,14 +29,14 @@ def _locked(work_order):
 def _check_not_closed(work_order):
     if work_order.status == WorkOrderStatus.CLOSED:
         raise Conflict(f"Work order {work_order.work_number} is closed; a closed work order is final.",
-                       code="work_order_closed")
+                       code=errors.WORK_ORDER_CLOSED)
 
 
 def _check_transition(work_order, to_status):
     _check_not_closed(work_order)
     if to_status not in STATUS_TRANSITIONS[work_order.status]:
         raise Conflict(f"A work order cannot go from {work_order.status} to {to_status} "
-                       "(open -> in_progress -> closed).", code="invalid_transition")
+                       "(open -> in_progress -> closed).", code=errors.INVALID_TRANSITION)
 
 
 def _check_engineer(user, field="assigned_to"):
@@ -46,7 +47,7 @@ def _check_engineer(user, field="assigned_to"):
 def workorder_create(*, by, device, description, work_type, priority, due_date=None, photo=None):
     """Report a fault or plan maintenance. The reporter is `by`; the device's engineer is assigned."""
     if device.status == DeviceStatus.DECOMMISSIONED:
-        raise Conflict("The device is decommissioned; it takes no more work orders.", code="device_decommissioned")
+        raise Conflict("The device is decommissioned; it takes no more work orders.", code=errors.DEVICE_DECOMMISSIONED)
     today = timezone.localdate()
     if due_date is None:
         due_date = today + timedelta(days=DUE_DAYS_BY_PRIORITY[priority])
@@ -105,7 +106,7 @@ def workorder_update(*, work_order, by, **changes):
     if new_status is not None and new_status != work_order.status:
         transition = _TRANSITION_SERVICES.get(new_status)
         if transition is None:
-            raise Conflict(f"A work order cannot go back to {new_status}.", code="invalid_transition")
+            raise Conflict(f"A work order cannot go back to {new_status}.", code=errors.INVALID_TRANSITION)
         work_order = transition(work_order=work_order, by=by)
     return work_order
 
@@ -116,7 +117,7 @@ def workorder_update_description(*, work_order, by, description=None):
     work_order = _locked(work_order)
     if work_order.status != WorkOrderStatus.OPEN:
         raise Conflict("Only an open work order's description can be edited by its reporter.",
-                       code="work_order_not_open")
+                       code=errors.WORK_ORDER_NOT_OPEN)
     if description is not None:
         work_order.description = description
         work_order.save(update_fields=["description"])
@@ -134,4 +135,4 @@ def workorder_delete(*, work_order, by):
                 transaction.on_commit(lambda: photo.storage.delete(photo.name))
     except ProtectedError as exc:
         raise Conflict("The work order has spare-part requests and cannot be deleted.",
-                       code="work_order_in_use") from exc
+                       code=errors.WORK_ORDER_IN_USE) from exc
