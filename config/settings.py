@@ -57,9 +57,11 @@ INSTALLED_APPS = [
     "clinical",
     "devices",
     "workorders",
+    "maintenance",
     "spareparts",
     "monitoring",
     "dashboard",
+    "reports",
     "demo",
 ]
 

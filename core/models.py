@@ -22,13 +22,21 @@ class Counter(models.Model):
         return f"{prefix}-{month}-{cls.next_value(f'{prefix}-{month}'):04d}"
 
     @classmethod
-    def next_value(cls, key):
+    def next_monthly_numbers(cls, prefix, count, now=None):
+        """`count` consecutive PREFIX-YYYYMM-NNNN numbers in one statement (bulk creation)."""
+        month = f"{(now or timezone.now()):%Y%m}"
+        last = cls.next_value(f"{prefix}-{month}", count)
+        return [f"{prefix}-{month}-{value:04d}" for value in range(last - count + 1, last + 1)]
+
+    @classmethod
+    def next_value(cls, key, step=1):
+        """Add `step` to the counter and return the new value (the last of `step` reserved ones)."""
         table = connection.ops.quote_name(cls._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (key, value) VALUES (%s, 1) "  # noqa: S608 - table name is ours
-                f"ON CONFLICT (key) DO UPDATE SET value = {table}.value + 1 RETURNING value",
-                [key],
+                f"INSERT INTO {table} (key, value) VALUES (%s, %s) "  # noqa: S608 - table name is ours
+                f"ON CONFLICT (key) DO UPDATE SET value = {table}.value + %s RETURNING value",
+                [key, step, step],
             )
             return cursor.fetchone()[0]
 

@@ -103,6 +103,9 @@ class Device(models.Model):
         "clinical.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="monitor",
     )
     last_inventory_date = models.DateField(null=True, blank=True)
+    warranty_expires = models.DateField(null=True, blank=True, db_index=True)
+    last_calibration_date = models.DateField(null=True, blank=True)
+    next_calibration_due = models.DateField(null=True, blank=True, db_index=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -137,6 +140,37 @@ class InventoryCheck(models.Model):
 
     def __str__(self):
         return f"{self.device} checked {self.checked_at:%Y-%m-%d}"
+
+
+class DowntimePeriod(models.Model):
+    """A stretch of time a device was out of service: opened when its status leaves `active` (or a
+    monitor goes silent), closed when it returns. Written only by the device-status service."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="downtime_periods")
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # The status the device left `active` for (blank when it stayed active, e.g. a silent monitor).
+    status = models.CharField(max_length=16, choices=DeviceStatus.choices, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    work_order = models.ForeignKey("workorders.WorkOrder", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="downtime_periods")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["device", "started_at"], name="devices_downtime_device_start")]
+        constraints = [
+            models.UniqueConstraint(fields=["device"], condition=Q(ended_at__isnull=True),
+                                    name="devices_one_open_downtime_per_device"),
+            models.CheckConstraint(condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                                   name="devices_downtime_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.device} down since {self.started_at:%Y-%m-%d %H:%M}"
 
 
 # What each constraint means when a write breaks it (core.db.constraint_errors): the answer the

@@ -39,6 +39,12 @@ class WorkOrderQuerySet(models.QuerySet):
     def overdue(self, today=None):
         return self.filter(overdue_q(today))
 
+    def open_corrective(self):
+        """Corrective work orders not yet closed, newest report first (devices reach this through
+        `device.work_orders` to link a downtime period to the fault that caused it)."""
+        return self.filter(work_type=WorkType.CORRECTIVE).exclude(status=WorkOrderStatus.CLOSED).order_by(
+            "-created_at", "-id")
+
     def with_details(self):
         return self.select_related("device__hospital", "device__room", "created_by", "assigned_to")
 
@@ -57,8 +63,21 @@ class WorkOrder(TrackedModel):
                                     related_name="assigned_work_orders", limit_choices_to={"role": Role.ENGINEER})
     due_date = models.DateField(db_index=True)
     completed_date = models.DateField(null=True, blank=True)
+    # When it closed, to the second: the reliability report's repair times (MTTR) need hours.
+    completed_at = models.DateTimeField(null=True, blank=True)
     technical_action = models.TextField(blank=True)
     photo = models.ImageField(upload_to=photo_upload_to, blank=True)
+    # A PM work order made by the generator: its schedule and the occurrence's due date (unique
+    # together: one work order per occurrence, however often or concurrently the generator runs).
+    pm_schedule = models.ForeignKey("maintenance.PMSchedule", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="work_orders")
+    pm_due_date = models.DateField(null=True, blank=True)
+    checklist = models.JSONField(default=list, blank=True, help_text="The steps to carry out (texts).")
+    checklist_results = models.JSONField(default=list, blank=True,
+                                         help_text="One {step, passed, remark} per checklist step.")
+    # The corrective work order a failed checklist step opened, linked to its PM work order.
+    follow_up_of = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="follow_up")
 
     objects = WorkOrderQuerySet.as_manager()
 
@@ -75,6 +94,7 @@ class WorkOrder(TrackedModel):
                 condition=~Q(status=WorkOrderStatus.CLOSED) | Q(completed_date__isnull=False),
                 name="workorders_workorder_closed_has_completed_date",
             ),
+            models.UniqueConstraint(fields=["pm_schedule", "pm_due_date"], name="workorders_one_per_pm_occurrence"),
         ]
 
     def __str__(self):

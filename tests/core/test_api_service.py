@@ -162,6 +162,17 @@ def test_counter_gives_consecutive_values():
     assert Counter.next_value("other") == 1
 
 
+def test_counter_reserves_a_block_of_monthly_numbers_in_one_statement(django_assert_num_queries):
+    from datetime import datetime, timezone
+
+    november = datetime(2026, 11, 5, tzinfo=timezone.utc)
+    assert Counter.next_monthly_number("WO", november) == "WO-202611-0001"
+    with django_assert_num_queries(1):
+        block = Counter.next_monthly_numbers("WO", 3, november)
+    assert block == ["WO-202611-0002", "WO-202611-0003", "WO-202611-0004"]
+    assert Counter.next_monthly_number("WO", november) == "WO-202611-0005"
+
+
 def test_cors_allows_the_vite_dev_origin(api_client):
     response = api_client.options("/api/health/", HTTP_ORIGIN="http://localhost:5173",
                                   HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET")

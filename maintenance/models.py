@@ -1,0 +1,58 @@
+from django.db import models
+from django.db.models import Q
+
+from accounts.choices import Role
+from core.models import TrackedModel
+from maintenance.choices import (
+    INTERVAL_MAX,
+    INTERVAL_MIN,
+    LEAD_DAYS_MAX,
+    LEAD_DAYS_MIN,
+    BasedOn,
+    Frequency,
+)
+
+
+class PMScheduleQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Admin: all; engineer: the schedules of the devices assigned to them; anyone else: nothing."""
+        role = getattr(user, "role", None)
+        if role == Role.ADMIN:
+            return self.all()
+        if role == Role.ENGINEER:
+            return self.filter(device__assigned_engineer=user)
+        return self.none()
+
+
+class PMSchedule(TrackedModel):
+    """A preventive-maintenance plan for one device. The generator (maintenance.services) turns each
+    due occurrence into one PM work order; `WorkOrder.pm_schedule` + `pm_due_date` is unique, so an
+    occurrence becomes a work order exactly once."""
+
+    device = models.ForeignKey("devices.Device", on_delete=models.CASCADE, related_name="pm_schedules")
+    title = models.CharField(max_length=200)
+    checklist = models.JSONField(default=list, help_text="The steps, as a list of texts.")
+    frequency = models.CharField(max_length=16, choices=Frequency.choices)
+    interval = models.PositiveSmallIntegerField(default=1)
+    based_on = models.CharField(max_length=16, choices=BasedOn.choices, default=BasedOn.SCHEDULED_DATE)
+    next_due_date = models.DateField(db_index=True)
+    lead_days = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True, db_index=True)
+
+    objects = PMScheduleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["next_due_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(frequency__in=Frequency.values),
+                                   name="maintenance_pmschedule_frequency_valid"),
+            models.CheckConstraint(condition=Q(based_on__in=BasedOn.values),
+                                   name="maintenance_pmschedule_based_on_valid"),
+            models.CheckConstraint(condition=Q(interval__gte=INTERVAL_MIN, interval__lte=INTERVAL_MAX),
+                                   name="maintenance_pmschedule_interval_range"),
+            models.CheckConstraint(condition=Q(lead_days__gte=LEAD_DAYS_MIN, lead_days__lte=LEAD_DAYS_MAX),
+                                   name="maintenance_pmschedule_lead_days_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.device_id})"
