@@ -1,6 +1,7 @@
 """Equipment in Django admin: a second door with the API's rules. A device's status changes only
-through actions running `device_change_status` (the API's transition table); the monitor's patient
-is assigned through the API; inventory checks are an append-only audit trail."""
+through actions running `device_set_status` (the API's transition table, and the downtime periods
+it opens and closes); the monitor's patient is assigned through the API; inventory checks and
+downtime periods are read-only records written by the services."""
 
 from django import forms
 from django.contrib import admin
@@ -10,7 +11,7 @@ from accounts.models import User
 from core.admin import ReadOnlyAdminMixin, service_action
 from devices import services
 from devices.choices import DeviceStatus
-from devices.models import Device, Hospital, InventoryCheck, Room
+from devices.models import Device, DowntimePeriod, Hospital, InventoryCheck, Room
 
 
 @admin.register(Hospital)
@@ -40,11 +41,14 @@ class DeviceAdminForm(forms.ModelForm):
         hospital, room = cleaned.get("hospital"), cleaned.get("room")
         if hospital is not None and room is not None and room.hospital_id != hospital.pk:
             self.add_error("room", f"Room {room.number} does not belong to {hospital.name}.")
+        last, next_due = cleaned.get("last_calibration_date"), cleaned.get("next_calibration_due")
+        if last is not None and next_due is not None and next_due < last:  # as devices.services
+            self.add_error("next_calibration_due", "The next calibration cannot be due before the last one.")
         return cleaned
 
 
 def _status_action(status):
-    return service_action(services.device_change_status, arg="device", status=status,
+    return service_action(services.device_set_status, arg="device", status=status,
                           name=f"mark_{status}", description=f"Set the selected devices' status to {status.label}")
 
 
@@ -53,7 +57,7 @@ class DeviceAdmin(admin.ModelAdmin):
     form = DeviceAdminForm
     list_display = ["asset_number", "name", "category", "status", "hospital", "room", "assigned_engineer",
                     "patient"]
-    list_filter = ["status", "category", "hospital", "manufacturer"]
+    list_filter = ["status", "category", "hospital", "manufacturer", "warranty_expires", "next_calibration_due"]
     search_fields = ["asset_number", "serial_number", "name", "model", "manufacturer"]
     list_select_related = ["hospital", "room", "assigned_engineer", "patient"]
     filter_horizontal = ["assigned_nurses"]
@@ -87,3 +91,28 @@ class InventoryCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["device__asset_number", "device__name", "checked_by__username"]
     list_select_related = ["device", "checked_by", "from_room", "to_room"]
     date_hierarchy = "checked_at"
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = "open"
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Open (device still down)"), ("no", "Closed")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(ended_at__isnull=self.value() == "yes")
+        return queryset
+
+
+@admin.register(DowntimePeriod)
+class DowntimePeriodAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Opened and closed only by devices.services (device_set_status, downtime_open/close): read-only,
+    the reliability report's source."""
+
+    list_display = ["device", "status", "started_at", "ended_at", "reason", "work_order", "opened_by", "closed_by"]
+    list_filter = [OpenFilter, "status", "started_at", "device__hospital"]
+    search_fields = ["device__asset_number", "device__name", "reason"]
+    list_select_related = ["device", "work_order", "opened_by", "closed_by"]
+    date_hierarchy = "started_at"

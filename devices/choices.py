@@ -17,6 +17,14 @@ class DeviceStatus(models.TextChoices):
     MAINTENANCE = "maintenance", "In maintenance"
     DECOMMISSIONED = "decommissioned", "Decommissioned"
 
+class CalibrationState(models.TextChoices):
+    """Derived from the calibration dates (devices.models.calibration_state_expression)."""
+
+    CALIBRATED = "calibrated", "Calibrated"
+    CALIBRATION_REQUIRED = "calibration_required", "Calibration required"
+    NOT_CALIBRATED = "not_calibrated", "Not calibrated"
+
+
 # Status changes an engineer may make on their own devices. Decommissioning is final for them:
 # bringing a device back into service is an administrative decision.
 ENGINEER_STATUS_TRANSITIONS = {

@@ -3,6 +3,7 @@ so a value never changes (a new rule gets a new name)."""
 
 DEVICE_IN_USE = "device_in_use"
 DEVICE_NOT_ACTIVE = "device_not_active"
+DOWNTIME_OPEN = "downtime_open"
 INVALID_TRANSITION = "invalid_transition"
 MONITOR_IN_USE = "monitor_in_use"
 MONITOR_NOT_ASSIGNED = "monitor_not_assigned"

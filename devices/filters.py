@@ -1,8 +1,13 @@
 import django_filters
+from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
-from core.filters import IdFilter
+from core.filters import IdFilter, StrictBooleanFilter
 from devices.choices import DeviceCategory, DeviceStatus
-from devices.models import Device, Room
+from devices.models import Device, Room, calibration_overdue_q, warranty_expiring_q
+
+MAX_WARRANTY_DAYS = 3650
 
 # Related filters take plain ids (IdFilter): a ModelChoiceFilter would answer 400 for an id that
 # exists but lies outside the caller's scope, and 200 otherwise - an existence oracle.
@@ -15,6 +20,18 @@ class RoomFilter(django_filters.FilterSet):
         fields = ["hospital"]
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class DaysFilter(django_filters.NumberFilter):
+    """A whole number of days, 0 to MAX_WARRANTY_DAYS: anything else is a 400 naming the parameter."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_WARRANTY_DAYS)
+        super().__init__(*args, **kwargs)
+
+
 class DeviceFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=DeviceStatus.choices)
     category = django_filters.ChoiceFilter(choices=DeviceCategory.choices)
@@ -22,7 +39,20 @@ class DeviceFilter(django_filters.FilterSet):
     room = IdFilter(field_name="room_id")
     assigned_engineer = IdFilter(field_name="assigned_engineer_id")
     patient = IdFilter(field_name="patient_id")
+    warranty_expiring_within = DaysFilter(
+        method="filter_warranty_expiring_within",
+        help_text=f"Warranty ends between today and today + this many days (0 to {MAX_WARRANTY_DAYS}).")
+    calibration_overdue = StrictBooleanFilter(
+        method="filter_calibration_overdue",
+        help_text="true: next_calibration_due before today; false: every other device (none due included).")
 
     class Meta:
         model = Device
-        fields = ["status", "category", "hospital", "room", "assigned_engineer", "patient"]
+        fields = ["status", "category", "hospital", "room", "assigned_engineer", "patient",
+                  "warranty_expiring_within", "calibration_overdue"]
+
+    def filter_warranty_expiring_within(self, queryset, name, value):
+        return queryset.filter(warranty_expiring_q(value))
+
+    def filter_calibration_overdue(self, queryset, name, value):
+        return queryset.filter(calibration_overdue_q()) if value else queryset.exclude(calibration_overdue_q())

@@ -1,15 +1,41 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from accounts.choices import Role
 from clinical.models import Patient
 from core.db import ConflictError, FieldError
 from devices import errors
-from devices.choices import DeviceCategory, DeviceStatus, HospitalKind
+from devices.choices import CalibrationState, DeviceCategory, DeviceStatus, HospitalKind
 
 ROOM_NUMBER_TAKEN = "This hospital already has a room with this number."
+
+
+# Warranty and calibration: each definition written once, shared by the device list's filters,
+# the derived `calibration_state` and the dashboard's counts. Dates are the hospital's local date.
+def calibration_overdue_q(today=None):
+    """The next calibration was due before today."""
+    return Q(next_calibration_due__lt=today or timezone.localdate())
+
+
+def warranty_expiring_q(days, today=None):
+    """The warranty ends between today and today + `days`, both included."""
+    today = today or timezone.localdate()
+    return Q(warranty_expires__gte=today, warranty_expires__lte=today + datetime.timedelta(days=days))
+
+
+def calibration_state_expression(today=None):
+    """`not_calibrated` when never calibrated, `calibration_required` when the next calibration is
+    overdue (calibration_overdue_q), else `calibrated`."""
+    return Case(
+        When(last_calibration_date__isnull=True, then=Value(CalibrationState.NOT_CALIBRATED.value)),
+        When(calibration_overdue_q(today), then=Value(CalibrationState.CALIBRATION_REQUIRED.value)),
+        default=Value(CalibrationState.CALIBRATED.value),
+        output_field=models.CharField(),
+    )
 
 
 class Hospital(models.Model):
@@ -75,8 +101,12 @@ class DeviceQuerySet(models.QuerySet):
             return self.all()
         return self.filter(patient__in=Patient.objects.visible_to(user).values("pk"))
 
+    def with_calibration_state(self, today=None):
+        return self.annotate(calibration_state=calibration_state_expression(today))
+
     def with_details(self):
-        return self.select_related("hospital", "room", "assigned_engineer").prefetch_related("assigned_nurses")
+        return (self.select_related("hospital", "room", "assigned_engineer").prefetch_related("assigned_nurses")
+                .with_calibration_state())
 
 
 class Device(models.Model):
@@ -172,6 +202,10 @@ class DowntimePeriod(models.Model):
     def __str__(self):
         return f"{self.device} down since {self.started_at:%Y-%m-%d %H:%M}"
 
+    def duration(self, now=None):
+        """How long the device was (or, while the period is open, has been) down."""
+        return (self.ended_at or now or timezone.now()) - self.started_at
+
 
 # What each constraint means when a write breaks it (core.db.constraint_errors): the answer the
 # service's own check gives, for the write that passed the check and lost the race.
@@ -181,4 +215,7 @@ CONSTRAINT_ERRORS = {
     "Device.asset_number": FieldError("asset_number", "A device with this asset number already exists."),
     "Device.patient": ConflictError(errors.PATIENT_HAS_MONITOR,
                                     "This patient already has a monitor; unassign it first."),
+    "devices_one_open_downtime_per_device": ConflictError(
+        errors.DOWNTIME_OPEN, "The device already has an open downtime period; the status changed meanwhile: "
+                              "reload the device and try again."),
 }

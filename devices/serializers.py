@@ -1,9 +1,12 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
 from clinical.models import Patient
 from core.serializers import RoleRestrictedFieldsMixin, ScopedPrimaryKeyRelatedField, display_name
-from devices.models import Device, Hospital, InventoryCheck, Room
+from devices.choices import CalibrationState
+from devices.models import Device, DowntimePeriod, Hospital, InventoryCheck, Room
 
 
 class HospitalSerializer(serializers.ModelSerializer):
@@ -32,13 +35,19 @@ class DeviceSerializer(serializers.ModelSerializer):
     room_name = serializers.SerializerMethodField()
     assigned_engineer_name = serializers.SerializerMethodField()
     assigned_nurse_names = serializers.SerializerMethodField()
+    # Annotated by DeviceQuerySet.with_calibration_state (part of with_details): one definition.
+    calibration_state = serializers.ChoiceField(
+        choices=CalibrationState.choices, read_only=True,
+        help_text="not_calibrated: never calibrated; calibration_required: next_calibration_due has passed; "
+                  "else calibrated.")
 
     class Meta:
         model = Device
         fields = [
             "id", "asset_number", "serial_number", "name", "model", "manufacturer", "category", "status",
             "hospital", "hospital_name", "room", "room_name", "assigned_engineer", "assigned_engineer_name",
-            "assigned_nurses", "assigned_nurse_names", "patient", "last_inventory_date", "notes",
+            "assigned_nurses", "assigned_nurse_names", "patient", "last_inventory_date",
+            "warranty_expires", "last_calibration_date", "next_calibration_due", "calibration_state", "notes",
             "created_at", "updated_at",
         ]
         read_only_fields = fields
@@ -66,7 +75,8 @@ class DeviceWriteSerializer(serializers.ModelSerializer):
         model = Device
         fields = [
             "asset_number", "serial_number", "name", "model", "manufacturer", "category", "status", "hospital",
-            "room", "assigned_engineer", "assigned_nurses", "last_inventory_date", "notes",
+            "room", "assigned_engineer", "assigned_nurses", "last_inventory_date", "warranty_expires",
+            "last_calibration_date", "next_calibration_due", "notes",
         ]
 
 
@@ -84,9 +94,29 @@ class InventorySerializer(serializers.Serializer):
     room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all())
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class DeviceWorkOrderField(serializers.PrimaryKeyRelatedField):
+    """One of the device's own work orders (the view puts the device in the context): any other id,
+    another device's work order included, is refused like a missing one."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("pk_field", serializers.IntegerField())
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.context["device"].work_orders.all()
+
+
 class ChangeStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Device._meta.get_field("status").choices, required=False,
                                      help_text="The new status; without it active and inactive toggle.")
+    reason = serializers.CharField(max_length=DowntimePeriod._meta.get_field("reason").max_length,
+                                   required=False, allow_blank=True,
+                                   help_text="Why the device goes out of service (kept on its downtime period).")
+    work_order = DeviceWorkOrderField(
+        required=False, allow_null=True,
+        help_text="The work order (of this device) that caused the downtime; default: its newest open "
+                  "corrective work order.")
 
 
 class AssignPatientSerializer(serializers.Serializer):
@@ -113,3 +143,19 @@ class InventoryCheckSerializer(serializers.ModelSerializer):
 
     def get_to_room_name(self, check) -> str:
         return str(check.to_room)
+
+
+class DowntimePeriodSerializer(serializers.ModelSerializer):
+    work_order_number = serializers.CharField(source="work_order.work_number", read_only=True, allow_null=True,
+                                              default=None)
+    duration_hours = serializers.SerializerMethodField(
+        help_text="From started_at to ended_at, or to now while the period is open (2 decimals).")
+
+    class Meta:
+        model = DowntimePeriod
+        fields = ["id", "started_at", "ended_at", "status", "reason", "work_order", "work_order_number",
+                  "duration_hours", "opened_by", "closed_by"]
+        read_only_fields = fields
+
+    def get_duration_hours(self, period) -> float:
+        return round(period.duration(self.context.get("now")).total_seconds() / 3600, 2)

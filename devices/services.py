@@ -1,5 +1,12 @@
-"""Every device write that has a rule: placement, assignment of people, status transitions,
-inventory checks, monitor assignment and deletion."""
+"""Every device write that has a rule: placement, assignment of people, status transitions (and the
+downtime periods they open and close), calibration dates, inventory checks, monitor assignment and
+deletion.
+
+`device_set_status` is the one function that changes a device's status: the API's PATCH
+(`device_update`), `change-status` (`device_change_status`), the Django admin actions and the
+periodic jobs all call it, so every change opens or closes the device's downtime period the same
+way. `downtime_open` / `downtime_close` are for a device that stays `active` but stops working (a
+monitor gone silent)."""
 
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -17,7 +24,7 @@ from devices.choices import (
     DeviceStatus,
     toggled_status,
 )
-from devices.models import Device, InventoryCheck, Room
+from devices.models import Device, DowntimePeriod, InventoryCheck, Room
 
 _TRANSITIONS_BY_ROLE = {Role.ADMIN: ADMIN_STATUS_TRANSITIONS, Role.ENGINEER: ENGINEER_STATUS_TRANSITIONS}
 
@@ -43,15 +50,23 @@ def _check_people(*, engineer, nurses):
 
 
 def _check_transition(device, to_status, by):
+    """The caller's transition table; `by=None` is a system job, which may make any change."""
     if to_status == device.status:
         raise Conflict(f"The device is already {device.status}.", code=errors.INVALID_TRANSITION)
-    allowed = _TRANSITIONS_BY_ROLE.get(by.role, {}).get(device.status, set())
-    if to_status not in allowed:
+    allowed = ADMIN_STATUS_TRANSITIONS if by is None else _TRANSITIONS_BY_ROLE.get(by.role, {})
+    if to_status not in allowed.get(device.status, set()):
         raise Conflict(f"Your role ({by.role}) may not change a {device.status} device to {to_status}.",
                        code=errors.INVALID_TRANSITION)
     if to_status == DeviceStatus.DECOMMISSIONED and device.patient_id is not None:
         raise Conflict("The monitor is assigned to a patient: unassign it before decommissioning it.",
                        code=errors.MONITOR_IN_USE)
+
+
+def _check_calibration(*, last, next_due):
+    if last is not None and next_due is not None and next_due < last:
+        raise ValidationError({"next_calibration_due": [
+            f"The next calibration ({next_due.isoformat()}) cannot be due before the last one "
+            f"({last.isoformat()})."]})
 
 
 def _save(device):
@@ -63,11 +78,17 @@ def _save(device):
 
 @transaction.atomic
 def device_create(*, by, assigned_nurses=(), **fields):
+    """A device created out of service (status other than active) is down from the start: its
+    downtime period opens with it."""
     _check_placement(hospital=fields["hospital"], room=fields.get("room"))
     _check_people(engineer=fields.get("assigned_engineer"), nurses=assigned_nurses)
+    _check_calibration(last=fields.get("last_calibration_date"), next_due=fields.get("next_calibration_due"))
     device = Device(**fields)
     _save(device)
     device.assigned_nurses.set(assigned_nurses)
+    if device.status != DeviceStatus.ACTIVE:
+        DowntimePeriod.objects.create(device=device, status=device.status, reason="Created out of service",
+                                      opened_by=by)
     return device
 
 
@@ -81,9 +102,10 @@ def device_update(*, device, by, **changes):
     _check_placement(hospital=changes.get("hospital", device.hospital),
                      room=changes.get("room", device.room))
     _check_people(engineer=changes.get("assigned_engineer"), nurses=nurses)
+    _check_calibration(last=changes.get("last_calibration_date", device.last_calibration_date),
+                       next_due=changes.get("next_calibration_due", device.next_calibration_due))
     if new_status is not None and new_status != device.status:
-        _check_transition(device, new_status, by)
-        device.status = new_status
+        device = device_set_status(device=device, by=by, status=new_status)
     if changes.get("category", device.category) != DeviceCategory.MONITOR and device.patient_id is not None:
         raise Conflict("The monitor is assigned to a patient: unassign it before changing its category.",
                        code=errors.MONITOR_IN_USE)
@@ -96,14 +118,85 @@ def device_update(*, device, by, **changes):
 
 
 @transaction.atomic
-def device_change_status(*, device, by, status=None):
-    """Set `status`, or without one toggle: active -> inactive, anything else -> active."""
+def device_change_status(*, device, by, status=None, reason="", work_order=None):
+    """Set `status`, or without one toggle: active -> inactive, anything else -> active. `reason`
+    and `work_order` describe the downtime period a move out of `active` opens."""
     device = _locked(device)
     target = status or toggled_status(device.status)
-    _check_transition(device, target, by)
-    device.status = target
-    device.save(update_fields=["status", "updated_at"])
+    return device_set_status(device=device, by=by, status=target, reason=reason, work_order=work_order)
+
+
+def _open_period(device):
+    return DowntimePeriod.objects.filter(device=device, ended_at__isnull=True).first()
+
+
+def device_set_status(*, device, by, status, reason="", work_order=None):
+    """THE status change. Locks the device, checks the caller's transition table (`by=None`: a
+    system job, any transition), saves the status and keeps the downtime periods in step:
+
+    - leaving `active` opens a period (status, reason, `work_order`: the one given, else the
+      device's newest open corrective work order); a period already open while the device was
+      active (a silent monitor) is kept and takes the new status;
+    - returning to `active` closes the open period (ended_at now, closed_by);
+    - moving between two statuses out of service keeps the open period and updates its status (a
+      reason or work order given then only fills the period's blanks: it keeps why it began).
+
+    The database holds at most one open period per device
+    (`devices_one_open_downtime_per_device`); a write that loses a race to it answers 409
+    `downtime_open` (devices.models.CONSTRAINT_ERRORS) and changes nothing."""
+    with constraint_errors():
+        device = _locked(device)
+        _check_transition(device, status, by)
+        device.status = status
+        device.save(update_fields=["status", "updated_at"])
+        period = _open_period(device)
+        if status == DeviceStatus.ACTIVE:
+            if period is not None:
+                period.ended_at, period.closed_by = timezone.now(), by
+                period.save(update_fields=["ended_at", "closed_by"])
+        elif period is None:
+            DowntimePeriod.objects.create(
+                device=device, status=status, reason=reason, opened_by=by,
+                work_order=work_order or device.work_orders.open_corrective().first(),
+            )
+        else:
+            period.status = status
+            period.reason = period.reason or reason
+            period.work_order = period.work_order or work_order or device.work_orders.open_corrective().first()
+            period.save(update_fields=["status", "reason", "work_order"])
     return device
+
+
+def downtime_open(*, device, reason, work_order=None, by=None):
+    """Open a downtime period for a device that stays `active` but is not working (a monitor that
+    went silent). Idempotent: while a period is open it is returned unchanged."""
+    with constraint_errors():
+        device = _locked(device)
+        period = _open_period(device)
+        if period is None:
+            period = DowntimePeriod.objects.create(
+                device=device, reason=reason[:200], work_order=work_order, opened_by=by,
+                status="" if device.status == DeviceStatus.ACTIVE else device.status,
+            )
+    return period
+
+
+@transaction.atomic
+def downtime_close(*, device, by=None, note=""):
+    """Close the open period of a device that works again (the monitor's data flows). Idempotent:
+    with no open period, None. A device out of service by its status stays down: only a return to
+    `active` (device_set_status) closes its period, so nothing is closed then either. `note` is
+    appended to the period's reason (within its 200 characters)."""
+    device = _locked(device)
+    period = _open_period(device)
+    if period is None or device.status != DeviceStatus.ACTIVE:
+        return None
+    period.ended_at, period.closed_by = timezone.now(), by
+    if note:
+        period.reason = f"{period.reason}; {note}" if period.reason else note
+        period.reason = period.reason[:200]
+    period.save(update_fields=["ended_at", "closed_by", "reason"])
+    return period
 
 
 @transaction.atomic

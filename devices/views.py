@@ -1,4 +1,5 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework.decorators import action
 
 from accounts.choices import Role
@@ -14,6 +15,7 @@ from devices.serializers import (
     DeviceEngineerUpdateSerializer,
     DeviceSerializer,
     DeviceWriteSerializer,
+    DowntimePeriodSerializer,
     HospitalSerializer,
     InventoryCheckSerializer,
     InventorySerializer,
@@ -25,6 +27,25 @@ FACILITY_RULES = {
     "create": ADMIN, "update": ADMIN, "partial_update": ADMIN, "destroy": ADMIN,
 }
 CHECK_ORDERING_FIELDS, CHECK_ORDERING = ("checked_at", "id"), ("-checked_at", "-id")
+DOWNTIME_ORDERING_FIELDS, DOWNTIME_ORDERING = ("started_at", "ended_at"), ("-started_at", "-id")
+
+CHANGE_STATUS_EXAMPLES = [
+    OpenApiExample("Out of service for a fault", request_only=True,
+                   value={"status": "maintenance", "reason": "Occlusion alarm will not clear", "work_order": 42}),
+    OpenApiExample("Back in service", request_only=True, value={"status": "active"}),
+    OpenApiExample("Toggle active/inactive", request_only=True, value={}),
+]
+DOWNTIME_EXAMPLES = [
+    OpenApiExample("A closed and an open period", response_only=True, value={
+        "count": 2, "next": None, "previous": None, "results": [
+            {"id": 12, "started_at": "2026-11-30T08:15:00Z", "ended_at": None, "status": "maintenance",
+             "reason": "Occlusion alarm will not clear", "work_order": 42,
+             "work_order_number": "WO-2026-11-0042", "duration_hours": 27.75, "opened_by": 5, "closed_by": None},
+            {"id": 9, "started_at": "2026-11-02T10:00:00Z", "ended_at": "2026-11-02T16:30:00Z",
+             "status": "inactive", "reason": "", "work_order": None, "work_order_number": None,
+             "duration_hours": 6.5, "opened_by": 1, "closed_by": 1},
+        ]}),
+]
 
 
 @extend_schema_view(
@@ -71,7 +92,9 @@ class RoomViewSet(ModelViewSet):
 @extend_schema_view(
     list=extend_schema(summary="Devices in the caller's scope",
                        description="Admin: all; engineer and nurse: assigned to them; doctor: the monitors "
-                                   "of their patients. Search: asset/serial number, name, model, manufacturer."),
+                                   "of their patients. Search: asset/serial number, name, model, manufacturer. "
+                                   "`warranty_expiring_within=30`: warranties ending today..today+30; "
+                                   "`calibration_overdue=true`: next_calibration_due before today."),
     retrieve=extend_schema(summary="A device (notes, assigned patient, display names)"),
     create=extend_schema(summary="Create a device (admin)", responses={201: DeviceSerializer}),
     update=extend_schema(summary="Replace a device (admin; engineer: status and notes of own devices)",
@@ -84,6 +107,7 @@ class RoomViewSet(ModelViewSet):
 class DeviceViewSet(ModelViewSet):
     role_rules = {
         "list": DEVICE_READERS, "retrieve": DEVICE_READERS, "inventory_checks": DEVICE_READERS,
+        "downtime": DEVICE_READERS,
         "assigned": ENGINEER_NURSE,
         "create": ADMIN, "destroy": ADMIN,
         "update": ADMIN_ENGINEER, "partial_update": ADMIN_ENGINEER,
@@ -98,7 +122,8 @@ class DeviceViewSet(ModelViewSet):
     action_scopes = {"assign": "assignable_by", "unassign": "unassignable_by"}
     filterset_class = DeviceFilter
     search_fields = ["asset_number", "serial_number", "name", "model", "manufacturer"]
-    ordering_fields = ["id", "asset_number", "name", "status", "category", "last_inventory_date", "created_at"]
+    ordering_fields = ["id", "asset_number", "name", "status", "category", "last_inventory_date", "warranty_expires",
+                       "next_calibration_due", "created_at"]
     ordering = ["asset_number"]
 
     def optimise(self, queryset):
@@ -153,15 +178,33 @@ class DeviceViewSet(ModelViewSet):
         return self.nested_list(checks, InventoryCheckSerializer, ordering_fields=CHECK_ORDERING_FIELDS,
                                 ordering=CHECK_ORDERING)
 
+    @extend_schema(summary="The device's downtime periods, newest first (as device retrieve)", filters=False,
+                   description="Opened when the status leaves `active` (or a monitor goes silent), closed when "
+                               "it returns. `duration_hours` runs to now while a period is open.",
+                   parameters=[nested_ordering_parameter(DOWNTIME_ORDERING_FIELDS, DOWNTIME_ORDERING)],
+                   responses=DowntimePeriodSerializer(many=True), examples=DOWNTIME_EXAMPLES)
+    @action(detail=True, methods=["get"])
+    def downtime(self, request, pk=None):
+        periods = self.get_object().downtime_periods.select_related("work_order")
+        return self.nested_list(periods, DowntimePeriodSerializer, ordering_fields=DOWNTIME_ORDERING_FIELDS,
+                                ordering=DOWNTIME_ORDERING)
+
+    def get_serializer_context(self):
+        # One instant for every open period's duration in a downtime page.
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
     @extend_schema(summary="Set the status, or toggle active/inactive without a body (admin, engineer own)",
-                   request=ChangeStatusSerializer, responses=DeviceSerializer)
+                   description="Leaving `active` opens a downtime period with the optional `reason` and "
+                               "`work_order` (one of this device's; default its newest open corrective work "
+                               "order); returning to `active` closes it.",
+                   request=ChangeStatusSerializer, responses=DeviceSerializer, examples=CHANGE_STATUS_EXAMPLES)
     @action(detail=True, methods=["post"], url_path="change-status")
     def change_status(self, request, pk=None):
         device = self.get_object()
-        serializer = self.get_serializer(data=request.data)
+        serializer = self.get_serializer(data=request.data,
+                                         context={**self.get_serializer_context(), "device": device})
         serializer.is_valid(raise_exception=True)
-        device = services.device_change_status(device=device, by=request.user,
-                                               status=serializer.validated_data.get("status"))
+        device = services.device_change_status(device=device, by=request.user, **serializer.validated_data)
         return self.respond(device)
 
     @extend_schema(summary="Assign a monitor to a patient (admin, doctor, nurse)",
