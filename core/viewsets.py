@@ -28,9 +28,10 @@ things, each written once here instead of once per app:
    hospital name is the 400 naming `name`), with no per-viewset try/except.
 
 3. **Lists nested under one object** (`nested_list`), e.g. `/devices/{id}/inventory-checks/`:
-   the caller's scoped parent comes from `get_object()`, and its rows are ordered, filtered and
-   paginated like every list. The viewset's own filters describe its rows, not these, so the
-   action's schema says `filters=False, parameters=[nested_ordering_parameter(...)]`.
+   the caller's scoped parent comes from `get_object()`, and its rows are searched (`?search=`
+   over `search_fields`, as DRF's SearchFilter), ordered, filtered and paginated like every list.
+   The viewset's own filters describe its rows, not these, so the action's schema says
+   `filters=False, parameters=nested_list_parameters(...)` with the same fields.
 
 A new viewset therefore declares data (`role_rules`, `read_serializer_class`, `write_actions`,
 `filterset_class`, ordering) and overrides `optimise` and `get_serializer_class`; it rarely
@@ -42,6 +43,7 @@ from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from core.db import constraint_errors
 
@@ -101,9 +103,13 @@ class BaseViewSet(viewsets.GenericViewSet):
         return Response(self.read_serializer(fresh).data, status=status, headers=headers)
 
     # -- lists under one object ----------------------------------------------------------------
-    def nested_list(self, queryset, serializer_class, *, ordering_fields, ordering, filterset_class=None):
-        """Order (`?ordering=` among `ordering_fields`, default `ordering`), filter and paginate rows
-        that belong to a scoped parent, answered like any list."""
+    def nested_list(self, queryset, serializer_class, *, ordering_fields, ordering, search_fields=None,
+                    filterset_class=None):
+        """Search (`?search=` over `search_fields`, if any), order (`?ordering=` among `ordering_fields`,
+        default `ordering`; an unknown field falls back to it), filter and paginate rows that belong to
+        a scoped parent, answered like any list."""
+        if search_fields:
+            queryset = NestedSearch(search_fields).filter_queryset(self.request, queryset, self)
         queryset = NestedOrdering(ordering_fields, ordering).filter_queryset(self.request, queryset, self)
         if filterset_class is not None:
             filterset = filterset_class(self.request.query_params, queryset=queryset, request=self.request)
@@ -128,10 +134,32 @@ class NestedOrdering(filters.OrderingFilter):
         return self.default
 
 
+class NestedSearch(filters.SearchFilter):
+    """`?search=` over a nested list's own fields (the viewset's `search_fields` are its rows')."""
+
+    def __init__(self, fields):
+        self.fields = list(fields)
+
+    def get_search_fields(self, view, request):
+        return self.fields
+
+
 def nested_ordering_parameter(fields, default):
-    """The one query parameter a nested list's schema advertises (`filters=False` drops the rest)."""
+    """The `?ordering=` a nested list's schema advertises (`filters=False` drops the viewset's own)."""
     choices = " or ".join(fields)
     return OpenApiParameter("ordering", str, description=f"{choices}, - for descending (default {default[0]})")
+
+
+def nested_search_parameter(fields):
+    return OpenApiParameter(api_settings.SEARCH_PARAM, str, description=f"A search term (in {', '.join(fields)})")
+
+
+def nested_list_parameters(ordering_fields, ordering, search_fields=None):
+    """The query parameters of a `nested_list` called with the same arguments, for its extend_schema."""
+    parameters = [nested_ordering_parameter(ordering_fields, ordering)]
+    if search_fields:
+        parameters.append(nested_search_parameter(search_fields))
+    return parameters
 
 
 class CreateMixin:

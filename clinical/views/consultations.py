@@ -16,8 +16,15 @@ from clinical.serializers import (
     PrescriptionSerializer,
     VitalSignsSerializer,
 )
-from clinical.views.common import CONSULTATION_ORDERING, CONSULTATION_SEARCH, paginated
-from core.viewsets import BaseViewSet, CreateMixin, UpdateMixin
+from clinical.views.common import CONSULTATION_ORDERING, CONSULTATION_SEARCH
+from core.viewsets import BaseViewSet, CreateMixin, UpdateMixin, nested_list_parameters
+
+# Nested lists: the same keywords for nested_list() and for nested_list_parameters() in its schema.
+VITALS_LIST = {"ordering_fields": ["recorded_at", "id"], "ordering": ["recorded_at", "id"]}
+PRESCRIPTION_LIST = {"ordering_fields": ["created_at", "medication", "id"], "ordering": ["created_at", "id"],
+                     "search_fields": ["medication", "instructions"]}
+NOTE_LIST = {"ordering_fields": ["created_at", "note_type", "id"], "ordering": ["created_at", "id"],
+             "search_fields": ["content"]}
 
 
 def _consultation_action(summary):
@@ -105,11 +112,11 @@ class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Crea
         item = adder(consultation=consultation, by=self.request.user, **serializer.validated_data)
         return Response(self.get_serializer(item).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Vital signs recorded in the consultation", responses=VitalSignsSerializer(many=True))
+    @extend_schema(summary="Vital signs recorded in the consultation", filters=False,
+                   parameters=nested_list_parameters(**VITALS_LIST), responses=VitalSignsSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="vital-signs")
     def vital_signs(self, request, pk=None):
-        rows = self.get_object().vital_signs.order_by("recorded_at", "id")
-        return paginated(self, rows, VitalSignsSerializer, ordering_fields=["recorded_at", "id"])
+        return self.nested_list(self.get_object().vital_signs.all(), VitalSignsSerializer, **VITALS_LIST)
 
     @extend_schema(summary="Record vital signs (409 once the consultation is completed)",
                    responses={201: VitalSignsSerializer})
@@ -117,12 +124,11 @@ class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Crea
     def add_vital_signs(self, request, pk=None):
         return self._add(services.vital_signs_add)
 
-    @extend_schema(summary="Prescriptions of the consultation", responses=PrescriptionSerializer(many=True))
+    @extend_schema(summary="Prescriptions of the consultation", filters=False,
+                   parameters=nested_list_parameters(**PRESCRIPTION_LIST), responses=PrescriptionSerializer(many=True))
     @action(detail=True, methods=["get"])
     def prescriptions(self, request, pk=None):
-        rows = self.get_object().prescriptions.order_by("created_at", "id")
-        return paginated(self, rows, PrescriptionSerializer, ordering_fields=["created_at", "medication", "id"],
-                         search_fields=["medication", "instructions"])
+        return self.nested_list(self.get_object().prescriptions.all(), PrescriptionSerializer, **PRESCRIPTION_LIST)
 
     @extend_schema(summary="Prescribe (409 once the consultation is completed)",
                    responses={201: PrescriptionSerializer})
@@ -130,12 +136,12 @@ class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Crea
     def add_prescription(self, request, pk=None):
         return self._add(services.prescription_add)
 
-    @extend_schema(summary="Notes of the consultation", responses=ConsultationNoteSerializer(many=True))
+    @extend_schema(summary="Notes of the consultation", filters=False, parameters=nested_list_parameters(**NOTE_LIST),
+                   responses=ConsultationNoteSerializer(many=True))
     @action(detail=True, methods=["get"])
     def notes(self, request, pk=None):
-        rows = self.get_object().notes.select_related("author").order_by("created_at", "id")
-        return paginated(self, rows, ConsultationNoteSerializer, ordering_fields=["created_at", "note_type", "id"],
-                         search_fields=["content"])
+        rows = self.get_object().notes.select_related("author")
+        return self.nested_list(rows, ConsultationNoteSerializer, **NOTE_LIST)
 
     @extend_schema(summary="Add a note (409 once the consultation is completed)",
                    responses={201: ConsultationNoteSerializer})

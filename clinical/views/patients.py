@@ -22,11 +22,16 @@ from clinical.serializers import (
     PatientSerializer,
     PatientStaffSerializer,
 )
-from clinical.views.common import CONSULTATION_ORDERING, CONSULTATION_SEARCH, paginated, role_of
+from clinical.views.common import CONSULTATION_LIST, role_of
 from core.parsers import UPLOAD_PARSERS
-from core.viewsets import BaseViewSet, CreateMixin, ModelViewSet
+from core.viewsets import BaseViewSet, CreateMixin, ModelViewSet, nested_list_parameters
 
 DOCUMENT_PATH = r"documents/(?P<doc_id>[0-9]+)"
+# Nested lists: the same keywords for nested_list() and for nested_list_parameters() in its schema.
+DOCTOR_LIST = {"ordering_fields": ["id", "specialization"], "ordering": ["id"],
+               "search_fields": ["user__first_name", "user__last_name", "specialization"]}
+DOCUMENT_LIST = {"ordering_fields": ["uploaded_at", "title", "kind", "size", "id"],
+                 "ordering": ["-uploaded_at", "-id"], "search_fields": ["title", "original_name"]}
 
 
 @extend_schema_view(
@@ -77,29 +82,27 @@ class PatientViewSet(ModelViewSet):
     def perform_destroy(self, instance):
         services.patient_archive(patient=instance, by=self.request.user)
 
-    @extend_schema(summary="The doctors of a patient (their mappings)", responses=DoctorProfileSerializer(many=True))
+    @extend_schema(summary="The doctors of a patient (their mappings)", filters=False,
+                   parameters=nested_list_parameters(**DOCTOR_LIST), responses=DoctorProfileSerializer(many=True))
     @action(detail=True, methods=["get"])
     def doctors(self, request, pk=None):
         patient = self.get_object()
-        doctors = DoctorProfile.objects.filter(patient_mappings__patient=patient).select_related(
-            "user__department").order_by("id")
-        return paginated(self, doctors, DoctorProfileSerializer, ordering_fields=["id", "specialization"],
-                         search_fields=["user__first_name", "user__last_name", "specialization"])
+        doctors = DoctorProfile.objects.filter(patient_mappings__patient=patient).select_related("user__department")
+        return self.nested_list(doctors, DoctorProfileSerializer, **DOCTOR_LIST)
 
-    @extend_schema(summary="The patient's consultation history (those the caller may see)",
-                   responses=ConsultationSerializer(many=True))
+    @extend_schema(summary="The patient's consultation history (those the caller may see)", filters=False,
+                   parameters=nested_list_parameters(**CONSULTATION_LIST), responses=ConsultationSerializer(many=True))
     @action(detail=True, methods=["get"])
     def consultations(self, request, pk=None):
         patient = self.get_object()
         history = Consultation.objects.visible_to(request.user).filter(appointment__patient=patient).select_related(
             "appointment")
-        return paginated(self, history, ConsultationSerializer, ordering_fields=CONSULTATION_ORDERING,
-                         search_fields=CONSULTATION_SEARCH)
+        return self.nested_list(history, ConsultationSerializer, **CONSULTATION_LIST)
 
     # Documents: medical record files, streamed only through these scoped routes.
 
     def _documents(self):
-        return self.get_object().documents.active().order_by("-uploaded_at", "-id")
+        return self.get_object().documents.active()
 
     def _document(self, doc_id):
         document = self._documents().filter(pk=doc_id).first()
@@ -107,12 +110,11 @@ class PatientViewSet(ModelViewSet):
             raise NotFound()
         return document
 
-    @extend_schema(summary="A patient's documents", responses=PatientDocumentSerializer(many=True))
+    @extend_schema(summary="A patient's documents", filters=False, parameters=nested_list_parameters(**DOCUMENT_LIST),
+                   responses=PatientDocumentSerializer(many=True))
     @action(detail=True, methods=["get"], parser_classes=UPLOAD_PARSERS)
     def documents(self, request, pk=None):
-        return paginated(self, self._documents(), PatientDocumentSerializer,
-                         ordering_fields=["uploaded_at", "title", "kind", "size", "id"],
-                         search_fields=["title", "original_name"])
+        return self.nested_list(self._documents(), PatientDocumentSerializer, **DOCUMENT_LIST)
 
     @extend_schema(summary="Upload a document (PDF, PNG, JPEG by content; 20 MB max)",
                    request={"multipart/form-data": PatientDocumentSerializer},

@@ -24,9 +24,11 @@ from clinical.serializers import (
     TimeSlotSerializer,
     TimeSlotUpdateSerializer,
 )
-from clinical.views.common import paginated
 from core.permissions import AUTHENTICATED
-from core.viewsets import BaseViewSet, CreateMixin, ModelViewSet
+from core.viewsets import BaseViewSet, CreateMixin, ModelViewSet, nested_list_parameters
+
+# An appointment's history: the same keywords for nested_list() and nested_list_parameters() in its schema.
+HISTORY_LIST = {"ordering_fields": ["changed_at", "id"], "ordering": ["changed_at", "id"], "search_fields": ["note"]}
 
 # --- Time slots -------------------------------------------------------------------------------
 
@@ -191,26 +193,28 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Creat
     def no_show(self, request, pk=None):
         return self.respond(services.appointment_no_show(appointment=self.get_object(), by=request.user))
 
-    @extend_schema(summary="Every change of an appointment, oldest first",
-                   responses=AppointmentHistorySerializer(many=True))
+    @extend_schema(summary="Every change of an appointment, oldest first", filters=False,
+                   parameters=nested_list_parameters(**HISTORY_LIST), responses=AppointmentHistorySerializer(many=True))
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
-        entries = self.get_object().history.select_related("changed_by").order_by("changed_at", "id")
-        return paginated(self, entries, AppointmentHistorySerializer, ordering_fields=["changed_at", "id"],
-                         search_fields=["note"])
+        entries = self.get_object().history.select_related("changed_by")
+        return self.nested_list(entries, AppointmentHistorySerializer, **HISTORY_LIST)
+
+    def _selected_list(self, select):
+        """A list of the caller's appointments (with the list's filters) that a selector narrows and orders."""
+        page = self.paginate_queryset(select(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(self.read_serializer(page, many=True).data)
 
     @extend_schema(summary="Today's appointments (UTC date of the slot)", responses=AppointmentSerializer(many=True))
     @action(detail=False, methods=["get"])
     def today(self, request):
-        return paginated(self, selectors.appointments_today(self.filter_queryset(self.get_queryset())),
-                         AppointmentSerializer)
+        return self._selected_list(selectors.appointments_today)
 
     @extend_schema(summary="Coming scheduled or confirmed appointments, soonest first",
                    responses=AppointmentSerializer(many=True))
     @action(detail=False, methods=["get"])
     def upcoming(self, request):
-        return paginated(self, selectors.appointments_upcoming(self.filter_queryset(self.get_queryset())),
-                         AppointmentSerializer)
+        return self._selected_list(selectors.appointments_upcoming)
 
     @extend_schema(summary="Counts by status, by doctor and by day (default: this month to today)",
                    parameters=[StatisticsQuerySerializer], responses=StatisticsSerializer)

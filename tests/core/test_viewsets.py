@@ -9,13 +9,13 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 from accounts.choices import Role
 from core.filters import IdFilter
 from core.permissions import AUTHENTICATED
-from core.viewsets import ModelViewSet, nested_ordering_parameter
+from core.viewsets import ModelViewSet, nested_list_parameters, nested_ordering_parameter
 from devices.models import Device, DeviceQuerySet, InventoryCheck
 from tests.factories import user_for_role
 from tests.factories.equipment import DeviceFactory, InventoryCheckFactory, RoomFactory
 
 pytestmark = pytest.mark.django_db
-ALL = {"list", "retrieve", "create", "update", "partial_update", "destroy", "touch", "checks", "claim"}
+ALL = {"list", "retrieve", "create", "update", "partial_update", "destroy", "touch", "checks", "searched", "claim"}
 
 
 class NameSerializer(serializers.ModelSerializer):
@@ -42,6 +42,9 @@ class CheckFilter(django_filters.FilterSet):
     class Meta:
         model = InventoryCheck
         fields = ["to_room"]
+
+
+SEARCHED = {"ordering_fields": ["id"], "ordering": ["id"], "search_fields": ["to_room__name", "to_room__number"]}
 
 
 class DeviceViews(ModelViewSet):
@@ -75,6 +78,10 @@ class DeviceViews(ModelViewSet):
         return self.nested_list(self.get_object().inventory_checks.all(), CheckSerializer,
                                 ordering_fields=("checked_at", "id"), ordering=("-checked_at", "-id"),
                                 filterset_class=CheckFilter)
+
+    @action(detail=True, methods=["get"])
+    def searched(self, request, pk=None):
+        return self.nested_list(self.get_object().inventory_checks.all(), CheckSerializer, **SEARCHED)
 
 
 def call(user, method, action_name, pk=None, data=None, query=""):
@@ -174,3 +181,36 @@ def test_nested_list_of_a_parent_outside_scope_is_404(engineer):
 def test_nested_ordering_parameter_describes_the_choices():
     parameter = nested_ordering_parameter(("checked_at", "id"), ("-checked_at", "-id"))
     assert parameter.description == "checked_at or id, - for descending (default -checked_at)"
+
+
+def _check_ids(engineer, device, action_name, query=""):
+    return [row["id"] for row in call(engineer, "get", action_name, pk=device.pk, query=query).data["results"]]
+
+
+def test_nested_list_searches_its_search_fields_like_a_list(engineer):
+    device = DeviceFactory(assigned_engineer=engineer)
+    icu = RoomFactory(hospital=device.hospital, name="Intensive Care", number="ICU-1")
+    ward = InventoryCheckFactory(device=device)
+    care = InventoryCheckFactory(device=device, to_room=icu)
+    assert _check_ids(engineer, device, "searched", "?search=intensive") == [care.pk]  # case-insensitive
+    assert _check_ids(engineer, device, "searched", "?search=icu-1 care") == [care.pk]  # every term, any field
+    assert _check_ids(engineer, device, "searched", "?search=icu ward") == []
+    assert _check_ids(engineer, device, "searched", "?search=") == [ward.pk, care.pk]
+    # Without search_fields ?search= is no parameter of the list: every row.
+    assert sorted(_check_ids(engineer, device, "checks", "?search=intensive")) == [ward.pk, care.pk]
+
+
+def test_nested_list_falls_back_to_its_default_on_an_unknown_ordering(engineer):
+    device = DeviceFactory(assigned_engineer=engineer)
+    checks = [InventoryCheckFactory(device=device) for _ in range(2)]
+    newest_first = [c.pk for c in reversed(checks)]
+    assert _check_ids(engineer, device, "checks", "?ordering=device__name") == newest_first
+    assert _check_ids(engineer, device, "checks", "?ordering=nope,id") == [c.pk for c in checks]  # the known one
+    assert _check_ids(engineer, device, "searched", "?ordering=-nope") == [c.pk for c in checks]
+
+
+def test_nested_list_parameters_name_ordering_and_search_only_when_searchable():
+    ordering, search = nested_list_parameters(**SEARCHED)
+    assert (ordering.name, search.name) == ("ordering", "search")
+    assert search.description == "A search term (in to_room__name, to_room__number)"
+    assert [p.name for p in nested_list_parameters(["id"], ["-id"])] == ["ordering"]
