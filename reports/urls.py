@@ -1,5 +1,7 @@
-from rest_framework.routers import SimpleRouter
+from django.urls import path
 
-router = SimpleRouter()
+from reports.views import ReliabilityReportView
 
-urlpatterns = [*router.urls]
+urlpatterns = [
+    path("reports/reliability/", ReliabilityReportView.as_view(), name="reliability-report"),
+]
