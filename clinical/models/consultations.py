@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from accounts.choices import Role
 from clinical.choices import ConsultationStatus, NoteType
 from clinical.models.scheduling import Appointment
 from core.db import FieldError
@@ -16,6 +17,13 @@ class ConsultationQuerySet(models.QuerySet):
         """Exactly the consultations of the appointments the user sees (one rule, written once there).
         Nurses see their department's; their routes are limited by role_rules."""
         return self.filter(appointment__in=Appointment.objects.visible_to(user))
+
+    def editable_by(self, user):
+        """Who records in a consultation: the doctor of its appointment, and a nurse of the patient's
+        department (vital signs only: role_rules); admins and patients only read."""
+        if getattr(user, "role", None) in (Role.DOCTOR, Role.NURSE):
+            return self.visible_to(user)
+        return self.none()
 
 
 class Consultation(models.Model):

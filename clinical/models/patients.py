@@ -134,6 +134,14 @@ class PatientDocumentQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_archived=False)
 
+    def editable_by(self, user):
+        """Who may archive (DELETE) a document, among those of a patient they see: its uploader, or an admin."""
+        if getattr(user, "role", None) == Role.ADMIN:
+            return self.all()
+        if user is None or user.pk is None:
+            return self.none()
+        return self.filter(uploaded_by=user)
+
 
 class PatientDocument(models.Model):
     """A medical record file. Stored through Django's storage API under a random name; only ever

@@ -106,6 +106,14 @@ class AppointmentQuerySet(models.QuerySet):
             return self.filter(patient__department_id=user.department_id)
         return self.none()
 
+    def editable_by(self, user):
+        """Who changes an appointment (confirm, cancel, reschedule, complete, no-show, as role_rules
+        allow each): an admin any, its doctor and its patient their own. A nurse reads their
+        department's but changes none."""
+        if getattr(user, "role", None) == Role.NURSE:
+            return self.none()
+        return self.visible_to(user)
+
 
 class Appointment(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")

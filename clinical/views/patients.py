@@ -104,8 +104,11 @@ class PatientViewSet(ModelViewSet):
     def _documents(self):
         return self.get_object().documents.active()
 
-    def _document(self, doc_id):
-        document = self._documents().filter(pk=doc_id).first()
+    def _document(self, doc_id, editable=False):
+        documents = self._documents()
+        if editable:  # the uploader's own, an admin's any: another's document is a 404 like a missing one
+            documents = documents.editable_by(self.request.user)
+        document = documents.filter(pk=doc_id).first()
         if document is None:
             raise NotFound()
         return document
@@ -135,10 +138,11 @@ class PatientViewSet(ModelViewSet):
     def document(self, request, pk=None, doc_id=None):
         return Response(PatientDocumentSerializer(self._document(doc_id)).data)
 
-    @extend_schema(summary="Archive a document (uploader or admin; never erased)", responses={204: None})
+    @extend_schema(summary="Archive a document (its uploader or an admin; another's is a 404; never erased)",
+                   responses={204: None})
     @document.mapping.delete
     def archive_document(self, request, pk=None, doc_id=None):
-        services.document_archive(document=self._document(doc_id), by=request.user)
+        services.document_archive(document=self._document(doc_id, editable=True), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(summary="Download a document's file (answered with its own type: PDF, PNG or JPEG)",
