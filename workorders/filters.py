@@ -11,6 +11,9 @@ class WorkOrderFilter(django_filters.FilterSet):
     priority = django_filters.ChoiceFilter(choices=Priority.choices)
     # Plain ids, not ModelChoiceFilter: no 400-vs-200 oracle on rows outside the caller's scope.
     device = IdFilter(field_name="device_id")
+    pm_schedule = IdFilter(field_name="pm_schedule_id", help_text="The PM schedule that generated the work order.")
+    follow_up_of = IdFilter(field_name="follow_up_of_id",
+                            help_text="The PM work order whose failed checklist step opened this one.")
     assigned_to = IdFilter(field_name="assigned_to_id")
     overdue = StrictBooleanFilter(method="filter_overdue",
                                   help_text="true: past the due date and not closed; false: the rest.")
@@ -21,8 +24,8 @@ class WorkOrderFilter(django_filters.FilterSet):
 
     class Meta:
         model = WorkOrder
-        fields = ["status", "work_type", "priority", "device", "assigned_to", "overdue", "reported_from",
-                  "reported_to"]
+        fields = ["status", "work_type", "priority", "device", "pm_schedule", "follow_up_of", "assigned_to", "overdue",
+                  "reported_from", "reported_to"]
 
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())

@@ -46,7 +46,8 @@ class WorkOrderQuerySet(models.QuerySet):
             "-created_at", "-id")
 
     def with_details(self):
-        return self.select_related("device__hospital", "device__room", "created_by", "assigned_to")
+        # follow_up: the reverse OneToOne, joined so that the read shape's `follow_up` costs no query.
+        return self.select_related("device__hospital", "device__room", "created_by", "assigned_to", "follow_up")
 
 
 class WorkOrder(TrackedModel):

@@ -1,11 +1,91 @@
 from django.urls import reverse
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from accounts.models import User
 from core.serializers import RoleRestrictedFieldsMixin, ScopedPrimaryKeyRelatedField, display_name
 from devices.models import Device
 from workorders.models import WorkOrder
 from workorders.photos import PhotoField
+
+# At most one result per step, and a checklist has at most 50 steps (maintenance's limit).
+CHECKLIST_MAX_RESULTS = 50
+RESULTS_HELP = ("The results recorded so far, one per step at most (replaces the stored list); closing needs "
+                "one for every step of the checklist. Only while open or in progress.")
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false only: "yes", "0" or 1 is a 400, not a guess (a failed step must be said)."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class ChecklistResultSerializer(serializers.Serializer):
+    """One checklist step's result."""
+
+    step = serializers.CharField(help_text="The step's exact text, as in the work order's `checklist`.")
+    passed = StrictBooleanField(help_text="true: the step passed; false: it failed (closing opens a corrective "
+                                          "work order).")
+    remark = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
+                                   help_text="What was seen or measured (equipment terms, no patient data).")
+
+    def to_internal_value(self, data):
+        # A PATCH makes DRF skip missing required fields in nested serializers too (the root's
+        # `partial`); a result is always whole.
+        if isinstance(data, dict):
+            missing = {name: [self.fields[name].error_messages["required"]] for name in ("step", "passed")
+                       if name not in data}
+            if missing:
+                raise serializers.ValidationError(missing)
+        return super().to_internal_value(data)
+
+    class Meta:
+        list_serializer_class = None  # set below: ChecklistResultListSerializer
+
+
+def _item_messages(detail, prefix=""):
+    """DRF's nested error detail -> flat sentences, each saying which item ("[1] passed: ...")."""
+    if isinstance(detail, dict):
+        out = []
+        for key, value in detail.items():
+            if isinstance(key, int) or str(key).isdigit():
+                out += _item_messages(value, f"[{key}] ")
+            elif key == api_settings.NON_FIELD_ERRORS_KEY:
+                out += _item_messages(value, prefix)
+            else:
+                out += _item_messages(value, f"{prefix}{key}: ")
+        return out
+    if isinstance(detail, list):
+        out = []
+        for index, value in enumerate(detail):
+            if isinstance(value, dict):
+                out += _item_messages(value, f"[{index}] ")
+            else:
+                out += _item_messages(value, prefix)
+        return out
+    return [f"{prefix}{detail}"]
+
+
+class ChecklistResultListSerializer(serializers.ListSerializer):
+    """The results as a list; its errors are flat messages naming the item, as the service's are."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError(_item_messages(exc.detail)) from exc
+
+
+ChecklistResultSerializer.Meta.list_serializer_class = ChecklistResultListSerializer
+
+
+def checklist_results_field(**kwargs):
+    return ChecklistResultSerializer(many=True, max_length=CHECKLIST_MAX_RESULTS, **kwargs)
 
 
 class WorkOrderSerializer(serializers.ModelSerializer):
@@ -20,14 +100,19 @@ class WorkOrderSerializer(serializers.ModelSerializer):
     # The contract names the field `photo`; both it and `photo_url` give the authenticated route.
     photo = serializers.SerializerMethodField(method_name="get_photo_url")
     photo_url = serializers.SerializerMethodField()
+    checklist = serializers.ListField(child=serializers.CharField(), read_only=True,
+                                      help_text="The steps to carry out (texts), copied from the PM schedule.")
+    checklist_results = checklist_results_field(read_only=True)
+    follow_up = serializers.SerializerMethodField()
 
     class Meta:
         model = WorkOrder
         fields = [
             "id", "work_number", "device", "device_name", "device_asset_number", "location", "description",
             "work_type", "priority", "status", "created_by", "created_by_name", "assigned_to", "assigned_to_name",
-            "due_date", "completed_date", "technical_action", "is_overdue", "photo", "photo_url", "created_at",
-            "updated_at",
+            "due_date", "completed_date", "completed_at", "technical_action", "is_overdue", "photo", "photo_url",
+            "pm_schedule", "pm_due_date", "checklist", "checklist_results", "follow_up_of", "follow_up",
+            "created_at", "updated_at",
         ]
         read_only_fields = fields
 
@@ -40,6 +125,13 @@ class WorkOrderSerializer(serializers.ModelSerializer):
 
     def get_assigned_to_name(self, work_order) -> str | None:
         return display_name(work_order.assigned_to)
+
+    def get_follow_up(self, work_order) -> int | None:
+        """The corrective work order a failed checklist step opened (with_details() joins it)."""
+        try:
+            return work_order.follow_up.pk
+        except WorkOrder.follow_up.RelatedObjectDoesNotExist:
+            return None
 
     def get_photo_url(self, work_order) -> str | None:
         """The authenticated photo route (never a public media URL), or null without a photo."""
@@ -65,11 +157,12 @@ class WorkOrderCreateSerializer(serializers.ModelSerializer):
 
 class WorkOrderAdminUpdateSerializer(serializers.ModelSerializer):
     assigned_to = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
+    checklist_results = checklist_results_field(required=False, help_text=RESULTS_HELP)
 
     class Meta:
         model = WorkOrder
         fields = ["device", "description", "work_type", "priority", "status", "assigned_to", "due_date",
-                  "technical_action"]
+                  "technical_action", "checklist_results"]
 
 
 _ADMIN_FIELDS = set(WorkOrderAdminUpdateSerializer.Meta.fields)
@@ -78,11 +171,12 @@ _ADMIN_FIELDS = set(WorkOrderAdminUpdateSerializer.Meta.fields)
 class WorkOrderEngineerUpdateSerializer(RoleRestrictedFieldsMixin, serializers.ModelSerializer):
     """The assigned engineer moves the work order along and records what was done."""
 
-    forbidden_fields = _ADMIN_FIELDS - {"status", "technical_action"}
+    forbidden_fields = _ADMIN_FIELDS - {"status", "technical_action", "checklist_results"}
+    checklist_results = checklist_results_field(required=False, help_text=RESULTS_HELP)
 
     class Meta:
         model = WorkOrder
-        fields = ["status", "technical_action"]
+        fields = ["status", "technical_action", "checklist_results"]
 
 
 class WorkOrderNurseUpdateSerializer(RoleRestrictedFieldsMixin, serializers.ModelSerializer):

@@ -1,5 +1,6 @@
-"""Every work-order write that has a rule: numbering, due dates, assignment and the status flow
-open -> in_progress -> closed (closed is final)."""
+"""Every work-order write that has a rule: numbering, due dates, assignment, the status flow
+open -> in_progress -> closed (closed is final), checklist results and the corrective work order a
+failed checklist step opens."""
 
 from datetime import timedelta
 
@@ -13,8 +14,8 @@ from core.db import constraint_errors
 from core.errors import Conflict
 from core.models import Counter
 from devices.choices import DeviceStatus
-from workorders import errors
-from workorders.choices import DUE_DAYS_BY_PRIORITY, STATUS_TRANSITIONS, WorkOrderStatus
+from workorders import checklists, errors
+from workorders.choices import DUE_DAYS_BY_PRIORITY, STATUS_TRANSITIONS, Priority, WorkOrderStatus, WorkType
 from workorders.models import WorkOrder
 
 
@@ -44,8 +45,12 @@ def _check_engineer(user, field="assigned_to"):
         raise ValidationError({field: [f"User {user.pk} is not an active engineer."]})
 
 
-def workorder_create(*, by, device, description, work_type, priority, due_date=None, photo=None):
-    """Report a fault or plan maintenance. The reporter is `by`; the device's engineer is assigned."""
+@transaction.atomic
+def workorder_create(*, by, device, description, work_type, priority, due_date=None, photo=None,
+                     follow_up_of=None):
+    """Report a fault or plan maintenance. The reporter is `by`; the device's engineer is assigned.
+    A corrective work order is linked to the device's open downtime period that has none yet (the
+    device went out of service before anyone reported why)."""
     if device.status == DeviceStatus.DECOMMISSIONED:
         raise Conflict("The device is decommissioned; it takes no more work orders.", code=errors.DEVICE_DECOMMISSIONED)
     today = timezone.localdate()
@@ -57,10 +62,13 @@ def workorder_create(*, by, device, description, work_type, priority, due_date=N
         work_order = WorkOrder(
             work_number=next_work_number(), device=device, description=description, work_type=work_type,
             priority=priority, due_date=due_date, created_by=by, assigned_to=device.assigned_engineer,
+            follow_up_of=follow_up_of,
         )
         if photo is not None:
             work_order.photo = photo
         work_order.save()
+    if work_type == WorkType.CORRECTIVE:
+        device.downtime_periods.filter(ended_at__isnull=True, work_order__isnull=True).update(work_order=work_order)
     return work_order
 
 
@@ -75,17 +83,41 @@ def workorder_start(*, work_order, by):
 
 @transaction.atomic
 def workorder_close(*, work_order, by, technical_action=None):
-    """Close with the technical action taken (given here, or already recorded); stamps completed_date."""
+    """Close with the technical action taken (given here, or already recorded) and, when the work order
+    has a checklist, a result for every step; stamps completed_at and completed_date. A failed step
+    opens one corrective work order (`_open_follow_up`) in the same transaction: if it cannot be
+    created, the work order stays open."""
     work_order = _locked(work_order)
     _check_transition(work_order, WorkOrderStatus.CLOSED)
     action = work_order.technical_action if technical_action is None else technical_action
+    refusals = {}
     if not action.strip():
-        raise ValidationError({"technical_action": ["Closing a work order requires the technical action taken."]})
+        refusals["technical_action"] = ["Closing a work order requires the technical action taken."]
+    missing = checklists.missing_steps(work_order.checklist, work_order.checklist_results)
+    if missing:
+        refusals[checklists.FIELD] = [
+            f"Closing needs a result for every checklist step; missing: {'; '.join(missing)}."]
+    if refusals:
+        raise ValidationError(refusals)
     work_order.technical_action = action
     work_order.status = WorkOrderStatus.CLOSED
-    work_order.completed_date = timezone.localdate()
-    work_order.save(update_fields=["technical_action", "status", "completed_date"])
+    work_order.completed_at = timezone.now()
+    work_order.completed_date = timezone.localdate(work_order.completed_at)
+    work_order.save(update_fields=["technical_action", "status", "completed_at", "completed_date"])
+    failed = checklists.failed_steps(work_order.checklist_results)
+    if failed:
+        _open_follow_up(work_order, by=by, failed=failed)
     return work_order
+
+
+def _open_follow_up(work_order, *, by, failed):
+    """The ONE corrective work order for the failed steps of a closing work order: high priority, same
+    device and its engineer, reported by whoever closed it. Closing is final and locked, so it runs
+    once; the OneToOne `follow_up_of` is the database's backstop."""
+    return workorder_create(
+        by=by, device=work_order.device, work_type=WorkType.CORRECTIVE, priority=Priority.HIGH,
+        description=checklists.follow_up_description(work_order.work_number, failed), follow_up_of=work_order,
+    )
 
 
 _TRANSITION_SERVICES = {WorkOrderStatus.IN_PROGRESS: workorder_start, WorkOrderStatus.CLOSED: workorder_close}
@@ -93,11 +125,14 @@ _TRANSITION_SERVICES = {WorkOrderStatus.IN_PROGRESS: workorder_start, WorkOrderS
 
 @transaction.atomic
 def workorder_update(*, work_order, by, **changes):
-    """Admin (any field) and assigned engineer (status, technical_action): the serializer decides
-    which fields arrive. A status change runs its transition; any refusal rolls everything back."""
+    """Admin (any field) and assigned engineer (status, technical_action, checklist_results): the
+    serializer decides which fields arrive. Checklist results replace the stored ones (checked against
+    the work order's checklist). A status change runs its transition; any refusal rolls everything back."""
     work_order = _locked(work_order)
     _check_not_closed(work_order)
     new_status = changes.pop("status", None)
+    if checklists.FIELD in changes:
+        changes[checklists.FIELD] = checklists.clean_results(work_order.checklist, changes[checklists.FIELD])
     if "assigned_to" in changes:
         _check_engineer(changes["assigned_to"])
     for name, value in changes.items():

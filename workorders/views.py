@@ -1,6 +1,6 @@
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 
@@ -30,6 +30,49 @@ UPDATE_BY_ROLE = {
 }
 
 
+CHECKLIST_EXAMPLES = [
+    OpenApiExample(
+        "Record checklist results (assigned engineer)", request_only=True,
+        description="`step` is the step's exact text from the work order's `checklist`; each step at most "
+                    "once; the list replaces the stored results. Allowed while open or in progress.",
+        value={"checklist_results": [
+            {"step": "Check the alarm volume", "passed": True, "remark": ""},
+            {"step": "Measure the flow rate at 100 ml/h", "passed": False, "remark": "Reads 92 ml/h"},
+        ]},
+    ),
+    OpenApiExample(
+        "Close a PM work order with its last results", request_only=True,
+        description="Closing needs a result for every checklist step (else 400 naming checklist_results). "
+                    "A result with passed=false opens one corrective work order (priority high, `follow_up`).",
+        value={"status": "closed", "technical_action": "Preventive maintenance done; flow sensor out of range",
+               "checklist_results": [
+                   {"step": "Check the alarm volume", "passed": True},
+                   {"step": "Measure the flow rate at 100 ml/h", "passed": False, "remark": "Reads 92 ml/h"},
+               ]},
+    ),
+    OpenApiExample(
+        "A closed PM work order with a failed step", response_only=True, status_codes=["200"],
+        value={"id": 41, "work_number": "WO-202612-0007", "work_type": "PM", "status": "closed",
+               "completed_date": "2026-12-01", "completed_at": "2026-12-01T09:12:44Z",
+               "pm_schedule": 3, "pm_due_date": "2026-12-01",
+               "checklist": ["Check the alarm volume", "Measure the flow rate at 100 ml/h"],
+               "checklist_results": [
+                   {"step": "Check the alarm volume", "passed": True, "remark": ""},
+                   {"step": "Measure the flow rate at 100 ml/h", "passed": False, "remark": "Reads 92 ml/h"},
+               ],
+               "follow_up_of": None, "follow_up": 42},
+    ),
+]
+
+UPDATE_DESCRIPTION = (
+    "Admin: any field and the assignment; assigned engineer: `status`, `technical_action`, `checklist_results`; "
+    "reporting nurse: `description` while open. Status: open -> in_progress -> closed; closed is final (409). "
+    "Closing needs a technical action and, when the work order has a checklist, a result for every step; it "
+    "stamps `completed_date` and `completed_at`, and a failed step opens one corrective work order "
+    "(`follow_up`)."
+)
+
+
 @extend_schema_view(
     list=extend_schema(summary="Work orders in the caller's scope",
                        description="Admin: all; engineer: assigned to them; nurse: reported by them."),
@@ -38,11 +81,14 @@ UPDATE_BY_ROLE = {
                          description="JSON, or multipart/form-data with an optional `photo` (image, 5 MB max). "
                                      "`due_date` defaults from the priority; `assigned_to` is the device's engineer.",
                          responses={201: WorkOrderSerializer}),
-    update=extend_schema(summary="Replace a work order (admin: any field; engineer: status, technical_action; "
-                                 "nurse: description while open)", responses={200: WorkOrderSerializer}),
+    update=extend_schema(summary="Replace a work order (admin: any field; engineer: status, technical_action, "
+                                 "checklist_results; nurse: description while open)",
+                         description=UPDATE_DESCRIPTION, responses={200: WorkOrderSerializer},
+                         examples=CHECKLIST_EXAMPLES),
     partial_update=extend_schema(summary="Update a work order (admin: any field; engineer: status, "
-                                         "technical_action; nurse: description while open)",
-                                 responses={200: WorkOrderSerializer}),
+                                         "technical_action, checklist_results; nurse: description while open)",
+                                 description=UPDATE_DESCRIPTION, responses={200: WorkOrderSerializer},
+                                 examples=CHECKLIST_EXAMPLES),
     destroy=extend_schema(summary="Delete a work order (admin)"),
 )
 @extend_schema(tags=["work orders"])
