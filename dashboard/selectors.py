@@ -4,6 +4,8 @@ COUNTS_BY_ROLE maps a role to the functions whose dicts are merged into its `cou
 issues (appointments, alerts) add their function to a role's list.
 """
 
+import datetime
+
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -11,15 +13,37 @@ from accounts.choices import Role
 from clinical.choices import UPCOMING_STATUSES
 from clinical.models import Appointment, not_started_q
 from devices.choices import DeviceCategory, DeviceStatus
-from devices.models import Device, Hospital
+from devices.models import Device, Hospital, calibration_overdue_q, warranty_expiring_q
 from monitoring.choices import AlertSeverity, AlertStatus
 from monitoring.models import Alert
 from spareparts.choices import SparePartStatus
 from spareparts.models import SparePartRequest
-from workorders.choices import WorkOrderStatus
+from workorders.choices import WorkOrderStatus, WorkType
 from workorders.models import WorkOrder, overdue_q
 
 RECENT_ACTIVITY_SIZE = 10
+WARRANTY_WINDOW_DAYS = 30
+
+
+def _maintenance_aggregates(today):
+    """Preventive maintenance, calibration and warranty counts, as extra aggregates folded into the
+    work-order and device aggregates each dashboard already runs (no query of their own)."""
+    pm = Q(work_type=WorkType.PREVENTIVE)
+    work_orders = {
+        "pm_due_this_week": Count("pk", filter=pm & ~Q(status=WorkOrderStatus.CLOSED) & Q(
+            due_date__gte=today, due_date__lte=today + datetime.timedelta(days=6))),
+        "pm_overdue": Count("pk", filter=pm & overdue_q(today)),
+    }
+    in_service = ~Q(status=DeviceStatus.DECOMMISSIONED)
+    devices = {
+        "calibrations_overdue": Count("pk", filter=in_service & calibration_overdue_q(today)),
+        "warranties_expiring_30d": Count("pk", filter=in_service & warranty_expiring_q(WARRANTY_WINDOW_DAYS, today)),
+    }
+    return work_orders, devices
+
+
+def _pop(counts, names):
+    return {name: counts.pop(name) for name in names}
 
 
 def _by_status(queryset, choices, **extra):
@@ -30,24 +54,37 @@ def _by_status(queryset, choices, **extra):
 
 
 def admin_counts(user):
-    work_orders = _by_status(WorkOrder.objects.all(), WorkOrderStatus, overdue=Count("pk", filter=overdue_q()))
+    today = timezone.localdate()
+    pm, equipment = _maintenance_aggregates(today)
+    work_orders = _by_status(WorkOrder.objects.all(), WorkOrderStatus, overdue=Count("pk", filter=overdue_q(today)),
+                             **pm)
     overdue = work_orders.pop("overdue")
+    pm_counts = _pop(work_orders, pm)
+    devices = _by_status(Device.objects.all(), DeviceStatus, **equipment)
+    equipment_counts = _pop(devices, equipment)
     return {
         "hospitals": Hospital.objects.count(),
-        "devices_by_status": _by_status(Device.objects.all(), DeviceStatus),
+        "devices_by_status": devices,
         "work_orders_by_status": work_orders,
         "overdue_work_orders": overdue,
         "pending_spare_parts": SparePartRequest.objects.filter(status=SparePartStatus.PENDING).count(),
+        **pm_counts,
+        **equipment_counts,
     }
 
 
 def engineer_counts(user):
+    """Work orders assigned to the engineer (PM ones included) and the devices assigned to them."""
+    today = timezone.localdate()
+    pm, equipment = _maintenance_aggregates(today)
     mine = WorkOrder.objects.filter(assigned_to=user).aggregate(
         my_open_work_orders=Count("pk", filter=Q(status=WorkOrderStatus.OPEN)),
         my_in_progress_work_orders=Count("pk", filter=Q(status=WorkOrderStatus.IN_PROGRESS)),
-        my_overdue_work_orders=Count("pk", filter=overdue_q()),
+        my_overdue_work_orders=Count("pk", filter=overdue_q(today)),
+        **pm,
     )
-    return {"assigned_devices": Device.objects.filter(assigned_engineer=user).count(), **mine}
+    devices = Device.objects.filter(assigned_engineer=user).aggregate(assigned_devices=Count("pk"), **equipment)
+    return {**devices, **mine}
 
 
 def nurse_counts(user):

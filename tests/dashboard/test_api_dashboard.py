@@ -48,6 +48,7 @@ def test_admin_counts(admin_client):
         "work_orders_by_status": {"total": 3, "open": 1, "in_progress": 1, "closed": 1},
         "overdue_work_orders": 1,
         "pending_spare_parts": 1,
+        "pm_due_this_week": 0, "pm_overdue": 0, "calibrations_overdue": 0, "warranties_expiring_30d": 0,
     }
 
 
@@ -64,6 +65,7 @@ def test_engineer_counts(client_for):
     assert dashboard(client_for(engineer))["counts"] == {
         "assigned_devices": 2, "my_open_work_orders": 2, "my_in_progress_work_orders": 1,
         "my_overdue_work_orders": 2,
+        "pm_due_this_week": 0, "pm_overdue": 0, "calibrations_overdue": 0, "warranties_expiring_30d": 0,
     }
 
 
@@ -165,3 +167,71 @@ def test_dashboard_query_count_does_not_grow_with_data(client_for, role, django_
     with django_assert_max_num_queries(few):
         dashboard(client)
     assert few <= 8
+
+
+# --- preventive maintenance, calibration and warranty -------------------------------------------
+
+MAINTENANCE_KEYS = ("pm_due_this_week", "pm_overdue", "calibrations_overdue", "warranties_expiring_30d")
+
+
+def _in_days(n):
+    return timezone.localdate() + datetime.timedelta(days=n)
+
+
+@pytest.fixture
+def maintenance_world():
+    """An engineer's devices and PM work orders around the dashboard's windows, and the same again
+    for somebody else (which only the admin counts)."""
+    engineer = UserFactory(engineer=True)
+    other_engineer = UserFactory(engineer=True)
+    for owner in (engineer, other_engineer):
+        device = DeviceFactory(assigned_engineer=owner, last_calibration_date=_in_days(-400),
+                               next_calibration_due=_in_days(-1), warranty_expires=_in_days(30))
+        DeviceFactory(assigned_engineer=owner, next_calibration_due=_in_days(-90),  # overdue, never calibrated
+                      warranty_expires=_in_days(0))
+        DeviceFactory(assigned_engineer=owner, next_calibration_due=_in_days(0), warranty_expires=_in_days(31))
+        DeviceFactory(assigned_engineer=owner, status="decommissioned", next_calibration_due=_in_days(-5),
+                      warranty_expires=_in_days(3))  # out of service for good: not counted
+        DeviceFactory(assigned_engineer=owner, warranty_expires=_in_days(-1))  # already expired
+        pm = {"device": device, "work_type": "PM", "assigned_to": owner}
+        WorkOrderFactory(**pm, due_date=_in_days(0))
+        WorkOrderFactory(**pm, due_date=_in_days(6), status="in_progress")
+        WorkOrderFactory(**pm, due_date=_in_days(7))  # next week
+        WorkOrderFactory(**pm, due_date=_in_days(3), status="closed", completed_date=_in_days(0))
+        WorkOrderFactory(**pm, due_date=_in_days(-1))  # overdue
+        WorkOrderFactory(**pm, due_date=_in_days(-20), status="in_progress")  # overdue
+        WorkOrderFactory(**pm, due_date=_in_days(-2), status="closed", completed_date=_in_days(-1))
+        WorkOrderFactory(device=device, assigned_to=owner, due_date=_in_days(2))  # corrective: not PM
+        WorkOrderFactory(device=device, assigned_to=owner, due_date=_in_days(-2))  # corrective, overdue
+    return engineer
+
+
+def test_admin_counts_pm_calibration_and_warranty_everywhere(admin_client, maintenance_world):
+    counts = dashboard(admin_client)["counts"]
+    assert {key: counts[key] for key in MAINTENANCE_KEYS} == {
+        "pm_due_this_week": 4, "pm_overdue": 4, "calibrations_overdue": 4, "warranties_expiring_30d": 4}
+    assert counts["overdue_work_orders"] == 6  # the PM ones are among them
+
+
+def test_engineer_counts_pm_calibration_and_warranty_of_their_own(client_for, maintenance_world):
+    counts = dashboard(client_for(maintenance_world))["counts"]
+    assert {key: counts[key] for key in MAINTENANCE_KEYS} == {
+        "pm_due_this_week": 2, "pm_overdue": 2, "calibrations_overdue": 2, "warranties_expiring_30d": 2}
+    assert counts["assigned_devices"] == 5
+
+
+def test_engineer_counts_the_pm_work_orders_assigned_to_them_on_any_device(client_for):
+    engineer = UserFactory(engineer=True)
+    WorkOrderFactory(work_type="PM", assigned_to=engineer, due_date=_in_days(1))  # someone else's device
+    counts = dashboard(client_for(engineer))["counts"]
+    assert (counts["pm_due_this_week"], counts["assigned_devices"]) == (1, 0)
+
+
+@pytest.mark.parametrize("role, queries", [(Role.ADMIN, 6), (Role.ENGINEER, 4)])
+def test_maintenance_counts_add_no_query(client_for, maintenance_world, role, queries,
+                                         django_assert_num_queries):
+    client = client_for(maintenance_world if role == Role.ENGINEER else role)
+    # authentication (1), the counts (admin: hospitals, devices, work orders, spare parts; engineer:
+    # devices, work orders), recent activity (2): the new counts ride on the existing aggregates.
+    with django_assert_num_queries(queries + 1):
+        dashboard(client)

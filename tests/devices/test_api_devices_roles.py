@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
     ("get", "/api/devices/assigned/", [Role.ADMIN, Role.DOCTOR, Role.PATIENT]),
     ("patch", "/api/devices/{id}/inventory/", [Role.ADMIN, Role.NURSE, Role.DOCTOR, Role.PATIENT]),
     ("get", "/api/devices/{id}/inventory-checks/", [Role.PATIENT]),
+    ("get", "/api/devices/{id}/downtime/", [Role.PATIENT]),
     ("post", "/api/devices/{id}/change-status/", [Role.NURSE, Role.DOCTOR, Role.PATIENT]),
     ("post", "/api/devices/{id}/assign/", [Role.ENGINEER, Role.PATIENT]),
     ("post", "/api/devices/{id}/unassign/", [Role.ENGINEER, Role.PATIENT]),
