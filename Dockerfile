@@ -11,9 +11,11 @@ COPY accounts ./accounts
 COPY clinical ./clinical
 COPY devices ./devices
 COPY workorders ./workorders
+COPY maintenance ./maintenance
 COPY spareparts ./spareparts
 COPY monitoring ./monitoring
 COPY dashboard ./dashboard
+COPY reports ./reports
 COPY demo ./demo
 COPY manage.py gunicorn.conf.py ./
 # The app user owns what it writes: uploads, and Celery beat's schedule (a named volume mounted on

@@ -1,5 +1,10 @@
-# MediTrack: `make run` serves the API on http://127.0.0.1:8000, `make test` runs the whole suite.
+# MediTrack: `make run` serves the API on http://127.0.0.1:8000 and runs the periodic jobs (a Celery
+# worker with embedded beat; no Redis needed: docs/jobs.md); `make test` runs the whole suite.
+# `make run PORT=8001` serves another port, `make run JOBS=off` the API only.
 PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+JOBS ?= on
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -22,8 +27,9 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
+# runserver and the jobs worker start and stop together (config/devserver.py): Ctrl+C stops both.
 run: seed
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python -m config.devserver $(HOST):$(PORT)$(if $(filter off,$(JOBS)), --no-jobs)
 
 test: install
 	$(BIN)/python -m pytest
@@ -33,4 +39,4 @@ lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles .pytest_cache var

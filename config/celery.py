@@ -1,11 +1,35 @@
-"""Celery application. Broker is Redis (REDIS_URL); without it tasks run eagerly in-process."""
+"""Celery application.
+
+The broker follows the environment (config/settings.py "Background work"): Redis when REDIS_URL is
+set; without it, kombu's filesystem transport under JOBS_DIR for the worker that `make run` starts
+(MEDITRACK_JOBS_WORKER=1), and eager in-process tasks everywhere else. Beat's schedule is
+CELERY_BEAT_SCHEDULE in the settings; docs/jobs.md lists the jobs.
+"""
 
 import os
+from pathlib import Path
 
 from celery import Celery
+from celery.signals import beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("meditrack")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def ensure_broker_folders():
+    """The filesystem broker's folders and the beat schedule's folder (kombu creates none of them)."""
+    options = app.conf.broker_transport_options or {}
+    folders = [options[key] for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
+               if app.conf.broker_url == "filesystem://" and key in options]
+    folders.append(str(Path(app.conf.beat_schedule_filename).parent))
+    for folder in folders:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+@worker_init.connect
+@beat_init.connect
+def _create_folders(**kwargs):
+    ensure_broker_folders()

@@ -148,25 +148,94 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Background work ---------------------------------------------------------------------------
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-# Bounded broker calls: queuing a task with Redis down or hung fails within a few seconds.
+# Three ways to run tasks, chosen by the environment:
+# - REDIS_URL set (production, docker compose): Redis is the broker; `celery -A config worker` runs
+#   tasks and `celery -A config beat` sends the periodic jobs below.
+# - No REDIS_URL, the web process (`make run`, tests): tasks run eagerly in-process (emails).
+# - No REDIS_URL, MEDITRACK_JOBS_WORKER=1 (only the worker that `make run` starts beside runserver,
+#   config/devserver.py): kombu's filesystem transport under JOBS_DIR is the broker, so the worker's
+#   embedded beat sends the periodic jobs to that worker without Redis. Never eager there: an eager
+#   beat would run every job inside the scheduler itself.
+JOBS_WORKER = env.bool("MEDITRACK_JOBS_WORKER", default=False)
+JOBS_DIR = Path(env.str("JOBS_DIR", default=str(BASE_DIR / "var" / "celery")))  # broker folders + beat schedule
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    # Bounded broker calls: queuing a task with Redis down or hung fails within a few seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+        "socket_timeout": REDIS_SOCKET_TIMEOUT,
+        "max_retries": 1,
+    }
+elif JOBS_WORKER:
+    CELERY_BROKER_URL = "filesystem://"
+    # One folder holds the queued messages (kombu reads and writes the same place); processed
+    # messages are deleted, not archived. config.celery creates the folders when the worker starts.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(JOBS_DIR / "queue"),
+        "data_folder_out": str(JOBS_DIR / "queue"),
+        "control_folder": str(JOBS_DIR / "control"),
+        "processed_folder": str(JOBS_DIR / "processed"),
+        "store_processed": False,
+        "polling_interval": 1,
+    }
+    # Remote control (inspect, ping) and worker-to-worker events need a broadcast-capable broker;
+    # one local worker has no use for them, and they would poll the folders for nothing.
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+else:
+    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_SOCKET_TIMEOUT
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
-    "socket_timeout": REDIS_SOCKET_TIMEOUT,
-    "max_retries": 1,
-}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True  # the worker itself waits for Redis to come back
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL and not JOBS_WORKER)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = "UTC"
-# Periodic jobs (run by `celery -A config beat`); each is idempotent and also a management command.
-CELERY_BEAT_SCHEDULE = {
-    "flush-expired-tokens": {"task": "accounts.tasks.flush_expired_tokens", "schedule": 24 * 3600},
-    "create-reading-partitions": {"task": "monitoring.tasks.create_reading_partitions", "schedule": 24 * 3600},
+# The worker logs through LOGGING below (one line per record, like the web process), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Beat's file-based scheduler (celery.beat.PersistentScheduler) keeps only each job's last run time
+# in this file; the schedule itself is the code below (docs/jobs.md says why not django-celery-beat).
+CELERY_BEAT_SCHEDULE_FILENAME = str(JOBS_DIR / "beat-schedule")
+
+# Periodic jobs: every one is idempotent, bounded per run, logs its report (core.jobs.run_job) and is
+# also a management command (docs/jobs.md lists them). Intervals in seconds.
+JOB_INTERVALS = {
+    "flush-expired-tokens": 24 * 3600,
+    "create-reading-partitions": 24 * 3600,
 }
+JOB_TASKS = {
+    "flush-expired-tokens": "accounts.tasks.flush_expired_tokens",
+    "create-reading-partitions": "monitoring.tasks.create_reading_partitions",
+}
+
+
+def _job_intervals(default, spec):
+    """JOB_SCHEDULE="generate-pm-workorders=600,flush-expired-tokens=off": operators change a job's
+    interval (seconds) or turn it off without touching the code."""
+    intervals = dict(default)
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, value = item.partition("=")
+        name, value = name.strip(), value.strip().lower()
+        if name not in intervals:
+            raise ImproperlyConfigured(f"JOB_SCHEDULE: unknown job {name!r} (known: {', '.join(sorted(intervals))}).")
+        if value == "off":
+            intervals[name] = None
+        elif value.isdigit() and int(value) > 0:
+            intervals[name] = int(value)
+        else:
+            raise ImproperlyConfigured(f"JOB_SCHEDULE: {name} needs a number of seconds or 'off', not {value!r}.")
+    return intervals
+
+
+JOB_INTERVALS = _job_intervals(JOB_INTERVALS, env.str("JOB_SCHEDULE", default=""))
+CELERY_BEAT_SCHEDULE = {
+    name: {"task": JOB_TASKS[name], "schedule": seconds} for name, seconds in JOB_INTERVALS.items() if seconds
+}
+# The PM generator's bounds per run (maintenance.services.generate_pm_workorders): a schedule behind
+# by more occurrences catches up over later runs.
+PM_MAX_OCCURRENCES_PER_RUN = env.int("PM_MAX_OCCURRENCES_PER_RUN", default=10)
+PM_MAX_SCHEDULES_PER_RUN = env.int("PM_MAX_SCHEDULES_PER_RUN", default=10000)
 
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

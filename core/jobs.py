@@ -21,7 +21,12 @@ logger = logging.getLogger("meditrack.jobs")
 def run_job(name, function, **kwargs):
     """Run one pass of a job and log what it did (one line: name, seconds, report)."""
     started = time.monotonic()
-    report = function(**kwargs)
+    try:
+        report = function(**kwargs)
+    except Exception:
+        # The worker logs the traceback too; this line says which job failed and after how long.
+        logger.exception("job %s failed after %.2f s", name, time.monotonic() - started)
+        raise
     logger.info("job %s done in %.2f s: %s", name, time.monotonic() - started,
                 json.dumps(report, default=str, sort_keys=True))
     return report
@@ -29,14 +34,16 @@ def run_job(name, function, **kwargs):
 
 class JobCommand(BaseCommand):
     """`manage.py <job>`: runs the job once and prints its report as JSON. Subclasses set `job_name`
-    and `job` (the service function) and may add arguments passed on as keyword arguments."""
+    and `job` (the service function) and may add arguments passed on as keyword arguments
+    (`job_kwargs`); the report stays on `self.report` for a subclass that prints more."""
 
     job_name = None
     job = None
+    report = None
 
     def job_kwargs(self, options):
         return {}
 
     def handle(self, *args, **options):
-        report = run_job(self.job_name, type(self).job, **self.job_kwargs(options))
-        self.stdout.write(json.dumps(report, default=str, sort_keys=True))
+        self.report = run_job(self.job_name, type(self).job, **self.job_kwargs(options))
+        self.stdout.write(json.dumps(self.report, default=str, sort_keys=True))

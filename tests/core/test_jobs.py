@@ -1,24 +1,125 @@
+"""Periodic jobs (core.jobs): each is a beat entry, a registered task and a management command, and
+each pass is idempotent and logs its report."""
+
+import json
+import logging
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
+from django.core.management import call_command, get_commands, load_command_class
+from django.db import connection
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts.tasks import flush_expired_tokens
+from accounts.tasks import delete_expired_tokens, flush_expired_tokens
 from config.celery import app
-from monitoring.tasks import create_reading_partitions
+from core.jobs import JobCommand, run_job
+from monitoring.tasks import create_partitions_ahead, create_reading_partitions
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+# Every beat entry and the management command that runs the same pass. simplejwt's own
+# `flushexpiredtokens` runs the flush job's query (accounts has no command of its own yet).
+JOB_COMMANDS = {
+    "flush-expired-tokens": "flushexpiredtokens",
+    "create-reading-partitions": "create_reading_partitions",
+    "generate-pm-workorders": "generate_pm_workorders",
+}
+
+
+def job_lines(caplog, name):
+    return [r for r in caplog.records if r.name == "meditrack.jobs" and r.getMessage().startswith(f"job {name} ")]
 
 
 def test_every_scheduled_job_is_a_registered_task():
     app.loader.import_default_modules()
+    assert settings.CELERY_BEAT_SCHEDULE
     for job in settings.CELERY_BEAT_SCHEDULE.values():
         assert job["task"] in app.tasks, job
 
 
-def test_jobs_run_their_commands():
-    from unittest import mock
+def test_every_scheduled_job_is_also_a_management_command():
+    commands = get_commands()
+    for name in settings.CELERY_BEAT_SCHEDULE:
+        assert name in JOB_COMMANDS, f"{name}: which command runs it? (add it to JOB_COMMANDS)"
+        assert JOB_COMMANDS[name] in commands, name
 
-    with mock.patch("accounts.tasks.call_command") as flush, mock.patch("monitoring.tasks.call_command") as parts:
-        flush_expired_tokens.delay()
-        create_reading_partitions.delay()
-    flush.assert_called_once_with("flushexpiredtokens")
-    parts.assert_called_once_with("create_reading_partitions")
+
+def test_the_beat_schedule_has_every_job_at_its_interval():
+    schedule = {name: entry["schedule"] for name, entry in settings.CELERY_BEAT_SCHEDULE.items()}
+    assert schedule["flush-expired-tokens"] == 24 * 3600
+    assert schedule["create-reading-partitions"] == 24 * 3600
+    assert set(schedule) == set(settings.JOB_INTERVALS)
+    if "generate-pm-workorders" in schedule:
+        assert schedule["generate-pm-workorders"] == 3600
+
+
+def test_job_commands_run_the_task_pass():
+    # The command and the task call the same function: a JobCommand names it.
+    command = load_command_class("monitoring", "create_reading_partitions")
+    assert isinstance(command, JobCommand)
+    assert type(command).job is create_partitions_ahead
+
+
+def test_run_job_logs_the_report_and_returns_it(caplog):
+    caplog.set_level(logging.INFO, logger="meditrack.jobs")
+    assert run_job("sample", lambda **kw: {"created": 2, **kw}, extra=1) == {"created": 2, "extra": 1}
+    (line,) = job_lines(caplog, "sample")
+    assert line.levelno == logging.INFO
+    assert line.getMessage().endswith(': {"created": 2, "extra": 1}')
+
+
+def test_run_job_logs_a_failure_and_raises_it(caplog):
+    def broken():
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        run_job("broken", broken)
+    (line,) = job_lines(caplog, "broken")
+    assert line.levelno == logging.ERROR and line.exc_info[0] is RuntimeError
+
+
+def outstanding(user, jti, expires_in):
+    return OutstandingToken.objects.create(user=user, jti=jti, token=jti, expires_at=timezone.now() + expires_in)
+
+
+def test_flush_deletes_expired_tokens_only_and_a_second_run_finds_nothing(caplog):
+    caplog.set_level(logging.INFO, logger="meditrack.jobs")
+    user = UserFactory()
+    BlacklistedToken.objects.create(token=outstanding(user, "old-1", timedelta(minutes=-1)))
+    outstanding(user, "old-2", timedelta(days=-3))
+    live = outstanding(user, "live", timedelta(hours=1))
+
+    assert flush_expired_tokens.delay().get() == {"deleted": 2, "blacklist_rows_deleted": 1}
+    assert list(OutstandingToken.objects.all()) == [live]
+    assert BlacklistedToken.objects.count() == 0
+    assert json.loads(job_lines(caplog, "flush_expired_tokens")[0].getMessage().split(": ", 1)[1]) == {
+        "deleted": 2, "blacklist_rows_deleted": 1,
+    }
+    assert delete_expired_tokens() == {"deleted": 0, "blacklist_rows_deleted": 0}
+    assert OutstandingToken.objects.get() == live
+
+
+def test_simplejwt_flush_command_deletes_what_the_job_deletes():
+    user = UserFactory()
+    outstanding(user, "old", timedelta(seconds=-5))
+    live = outstanding(user, "live", timedelta(hours=1))
+    call_command("flushexpiredtokens")
+    assert list(OutstandingToken.objects.all()) == [live]
+
+
+def test_partition_job_reports_what_it_created(caplog, capsys):
+    caplog.set_level(logging.INFO, logger="meditrack.jobs")
+    report = create_reading_partitions.delay().get()
+    assert job_lines(caplog, "create_reading_partitions")
+    call_command("create_reading_partitions", "--months-ahead", "3")
+    out = capsys.readouterr().out.splitlines()
+    second = json.loads(out[0])
+    assert second["created"] == []  # idempotent: the task's pass already made every month
+    assert out[1] == "Created 0 partition(s): -"
+    if connection.vendor == "postgresql":
+        assert "skipped" not in report
+    else:
+        assert report == {"created": [], "skipped": "not PostgreSQL: the readings table is not partitioned"}

@@ -117,3 +117,22 @@ def test_the_image_carries_gunicorn_conf_so_production_limits_answer_json():
     # gunicorn reads ./gunicorn.conf.py from its working directory (/app) on its own.
     copies = [line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY")]
     assert any("gunicorn.conf.py" in line.split()[1:-1] for line in copies)
+
+
+def test_the_image_carries_every_project_package():
+    # An app in INSTALLED_APPS (or a package setuptools installs) missing from the image fails at startup.
+    copied = {line.split()[1] for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY")}
+    packages = {path.parent.name for path in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
+    assert packages <= copied, sorted(packages - copied)
+
+
+def test_worker_and_beat_run_the_web_image_with_the_same_settings():
+    all_services = services()
+    for name in ("worker", "beat"):
+        assert all_services[name]["build"] == all_services["web"]["build"], name
+        assert all_services[name]["environment"] == all_services["web"]["environment"], name
+    assert all_services["worker"]["command"].startswith("celery -A config worker")
+    assert all_services["beat"]["command"].startswith("celery -A config beat")
+    # One beat only: the worker does not embed another (each job would be sent twice).
+    assert "-B" not in all_services["worker"]["command"].split()
+    assert "--beat" not in all_services["worker"]["command"]

@@ -1,20 +1,24 @@
-from django.core.management.base import BaseCommand
-from django.db import connection
-from django.utils import timezone
-
-from monitoring.partitions import ensure_partitions
+from core.jobs import JobCommand
+from monitoring.tasks import create_partitions_ahead
 
 
-class Command(BaseCommand):
-    help = "Create the monthly partitions of the readings table ahead of time (PostgreSQL; idempotent)."
+class Command(JobCommand):
+    help = (
+        "Create the monthly partitions of the readings table ahead of time (PostgreSQL; idempotent). "
+        "The same pass as the daily Celery beat job; prints its report."
+    )
+    job_name = "create_reading_partitions"
+    job = staticmethod(create_partitions_ahead)
 
     def add_arguments(self, parser):
         parser.add_argument("--months-ahead", type=int, default=3)
         parser.add_argument("--months-back", type=int, default=1)
 
-    def handle(self, *args, months_ahead, months_back, **options):
-        if connection.vendor != "postgresql":
-            self.stdout.write("Not PostgreSQL: the readings table is not partitioned; nothing to do.")
-            return
-        created = ensure_partitions(timezone.now().date(), months_back=months_back, months_ahead=months_ahead)
+    def job_kwargs(self, options):
+        return {"months_ahead": options["months_ahead"], "months_back": options["months_back"]}
+
+    def handle(self, *args, **options):
+        super().handle(*args, **options)
+        # The summary line operators (and tests/monitoring/test_partitions.py) read.
+        created = self.report["created"]
         self.stdout.write(f"Created {len(created)} partition(s): {', '.join(created) or '-'}")

@@ -1,0 +1,140 @@
+"""`make run`: Django's development server and a Celery worker with embedded beat, started and
+stopped together.
+
+    python -m config.devserver [ADDR] [--no-jobs] [--noreload]
+
+ADDR defaults to 127.0.0.1:8000. Without REDIS_URL the worker runs with MEDITRACK_JOBS_WORKER=1, so
+its broker is kombu's filesystem transport under JOBS_DIR (var/celery/, gitignored) and its embedded
+beat sends the periodic jobs (settings CELERY_BEAT_SCHEDULE) to it; the web process keeps running
+its own tasks (emails) eagerly. With REDIS_URL the worker and beat use Redis, as in production.
+
+Both children run in their own process group. Ctrl+C, SIGTERM or SIGHUP to this launcher, or either
+child exiting, stops both groups (SIGTERM, then SIGKILL after a grace period), which takes
+runserver's autoreloader child and beat's process with them. Each child also gets the kernel's
+parent-death signal (Linux), so even a launcher killed with SIGKILL leaves no worker behind.
+"""
+
+import argparse
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GRACE_SECONDS = 10
+PR_SET_PDEATHSIG = 1
+
+
+def jobs_dir():
+    return Path(os.environ.get("JOBS_DIR") or ROOT / "var" / "celery")
+
+
+def worker_command(schedule_filename):
+    return [
+        sys.executable, "-m", "celery", "-A", "config", "worker", "--beat",
+        "--schedule-filename", str(schedule_filename),
+        # One process: the jobs are short, SQLite takes one writer at a time, and nothing is forked.
+        "--pool=solo", "--loglevel=INFO", "--hostname=meditrack-dev@%h",
+        # No other workers to talk to: no gossip, mingle or heartbeat polling.
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]
+
+
+def server_command(addr, noreload):
+    return [sys.executable, str(ROOT / "manage.py"), "runserver", addr, *(["--noreload"] if noreload else [])]
+
+
+def _die_with_parent(parent_pid):
+    """preexec_fn: the kernel sends SIGTERM to this child when the launcher dies, however it dies."""
+    def preexec():
+        os.setpgrp()  # its own group: the launcher stops the child with everything it started
+        libc_name = ctypes.util.find_library("c")
+        if sys.platform.startswith("linux") and libc_name:
+            ctypes.CDLL(libc_name, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+            if os.getppid() != parent_pid:  # the launcher died before prctl took effect
+                os._exit(1)
+    return preexec
+
+
+def start(command, env):
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,  # noqa: S603 (our own commands)
+                            preexec_fn=_die_with_parent(os.getpid()))
+
+
+def signal_group(process, sig):
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, sig)
+
+
+def stop(processes, grace=GRACE_SECONDS):
+    """SIGTERM each child's process group, wait up to `grace` seconds, then SIGKILL what is left."""
+    for process in processes:
+        signal_group(process, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            signal_group(process, signal.SIGKILL)
+            process.wait()
+        # The group may outlive its leader (a reloader child, beat's process): end it too.
+        signal_group(process, signal.SIGKILL)
+
+
+class Stop(Exception):
+    """A signal or a child exiting: time to stop both."""
+
+
+def _raise_stop(signum, frame):
+    raise Stop(signum)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("addr", nargs="?", default="127.0.0.1:8000")
+    parser.add_argument("--no-jobs", action="store_true", help="serve the API only (no worker, no beat)")
+    parser.add_argument("--noreload", action="store_true", help="no autoreloader in runserver")
+    args = parser.parse_args(argv)
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    processes = []
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_stop)
+    code = 0
+    try:
+        if not args.no_jobs:
+            folder = jobs_dir()
+            folder.mkdir(parents=True, exist_ok=True)
+            worker_env = {**env, "JOBS_DIR": str(folder)}
+            if not env.get("REDIS_URL"):
+                worker_env["MEDITRACK_JOBS_WORKER"] = "1"
+            processes.append(start(worker_command(folder / "beat-schedule"), worker_env))
+            broker = "Redis (REDIS_URL)" if env.get("REDIS_URL") else f"the filesystem broker in {folder}"
+            print(f"devserver: jobs worker with beat, pid {processes[-1].pid}, on {broker}", flush=True)
+        processes.append(start(server_command(args.addr, args.noreload), env))
+        print(f"devserver: API on http://{args.addr}/api/, pid {processes[-1].pid}; Ctrl+C stops both",
+              flush=True)
+        while True:
+            for process in processes:
+                if process.poll() is not None:
+                    print(f"devserver: pid {process.pid} exited ({process.returncode}); stopping", flush=True)
+                    code = process.returncode or 1
+                    raise Stop(None)
+            time.sleep(0.2)
+    except (Stop, KeyboardInterrupt):
+        pass
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)  # a second Ctrl+C must not leave the children running
+        stop(processes)
+        print("devserver: stopped", flush=True)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

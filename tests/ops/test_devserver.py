@@ -1,0 +1,170 @@
+"""`make run`'s launcher (config/devserver.py), for real: runserver and a Celery worker with embedded
+beat on the filesystem broker, against a temporary SQLite database and broker folder. Beat sends
+the token flush every second; the worker runs it (the expired token leaves the database); stopping
+the launcher leaves none of its processes behind."""
+
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def children_of(pid):
+    """Every live descendant of pid (from /proc), zombies excluded."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if fields[0] != "Z":
+                parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_for(check, timeout, what, log=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"{what} within {timeout} s" + (f"\n--- launcher output ---\n{log.read_text()}" if log else ""))
+
+
+def environment(database, jobs_dir):
+    """The environment `make run` gives the launcher (no Redis), with the flush job due every second."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("DATABASE_URL", "REDIS_URL", "MEDITRACK_JOBS_WORKER", "CELERY_TASK_ALWAYS_EAGER",
+                          "JOB_SCHEDULE", "DJANGO_SETTINGS_MODULE")}
+    env.update(DATABASE_URL=f"sqlite:///{database}", JOBS_DIR=str(jobs_dir),
+               JOB_SCHEDULE="flush-expired-tokens=1,create-reading-partitions=off", PYTHONUNBUFFERED="1")
+    return env
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory):
+    database = tmp_path_factory.mktemp("template") / "db.sqlite3"
+    env = environment(database, database.parent / "var")
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=120)
+    with sqlite3.connect(database) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return database
+
+
+@pytest.fixture
+def site(tmp_path, migrated):
+    """A copy of a migrated temporary SQLite database holding one expired refresh token."""
+    database = tmp_path / "db.sqlite3"
+    shutil.copyfile(migrated, database)
+    env = environment(database, tmp_path / "var")
+    with sqlite3.connect(database) as db:
+        db.execute("INSERT INTO token_blacklist_outstandingtoken (jti, token, created_at, expires_at) "
+                   "VALUES ('expired', 'x', '2026-01-01 00:00:00', '2026-01-02 00:00:00')")
+    return {"env": env, "database": database, "log": tmp_path / "launcher.log", "tmp": tmp_path}
+
+
+def launch(site, *args):
+    port = free_port()
+    log = site["log"].open("w")
+    process = subprocess.Popen([sys.executable, "-m", "config.devserver", f"127.0.0.1:{port}", *args],
+                               cwd=ROOT, env=site["env"], stdout=log, stderr=subprocess.STDOUT)
+    return process, port
+
+
+def expired_tokens(database):
+    with sqlite3.connect(database) as db:
+        return db.execute("SELECT count(*) FROM token_blacklist_outstandingtoken").fetchone()[0]
+
+
+def answers(port):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def test_launcher_runs_beat_jobs_on_the_filesystem_broker_and_stops_everything(site):
+    launcher, port = launch(site)
+    try:
+        wait_for(lambda: answers(port), 30, "the API answers", site["log"])
+        # runserver + its autoreloader child, the worker + beat's process.
+        wait_for(lambda: len(children_of(launcher.pid)) >= 4, 10, "four processes started", site["log"])
+        wait_for(lambda: expired_tokens(site["database"]) == 0, 20, "beat's flush ran in the worker", site["log"])
+        wait_for(lambda: "job flush_expired_tokens done" in site["log"].read_text(), 5, "the job logged its report")
+        descendants = children_of(launcher.pid)
+        assert any(b"celery" in Path(f"/proc/{pid}/cmdline").read_bytes() for pid in descendants)
+        # The task travelled through the broker's folder (beat and the worker are two processes).
+        assert (site["tmp"] / "var" / "control" / "celery.exchange").exists()
+        assert list((site["tmp"] / "var").glob("beat-schedule*"))
+
+        launcher.send_signal(signal.SIGTERM)  # what make forwards on SIGTERM; Ctrl+C sends SIGINT
+        assert launcher.wait(timeout=20) == 0
+        wait_for(lambda: not any(alive(pid) for pid in descendants), 5, "every child process gone")
+        assert "devserver: stopped" in site["log"].read_text()
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+
+
+def test_a_killed_launcher_takes_its_children_with_it(site):
+    launcher, port = launch(site, "--noreload")
+    try:
+        wait_for(lambda: answers(port), 30, "the API answers", site["log"])
+        wait_for(lambda: len(children_of(launcher.pid)) >= 3, 10, "worker, beat and server started", site["log"])
+        descendants = children_of(launcher.pid)
+    finally:
+        launcher.kill()  # SIGKILL: no handler runs; the parent-death signal still stops the children
+        launcher.wait()
+    wait_for(lambda: not any(alive(pid) for pid in descendants), 15, "every child process gone", site["log"])
+
+
+def test_a_child_that_exits_stops_the_launcher_and_the_other_child(site):
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = busy.getsockname()[1]
+    try:
+        log = site["log"].open("w")
+        launcher = subprocess.Popen(
+            [sys.executable, "-m", "config.devserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT, env=site["env"], stdout=log, stderr=subprocess.STDOUT,
+        )
+        children = []
+        wait_for(lambda: children.extend(children_of(launcher.pid)) or children, 10, "the worker started")
+        # runserver cannot bind the taken port and exits: the launcher stops the worker and fails.
+        assert launcher.wait(timeout=30) != 0
+        wait_for(lambda: not any(alive(pid) for pid in children), 5, "the worker gone too", site["log"])
+    finally:
+        busy.close()
