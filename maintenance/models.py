@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 from django.db import models
-from django.db.models import Q
+from django.db.models import Func, Q
 
 from accounts.choices import Role
 from core.models import TrackedModel
+from devices.choices import DeviceStatus
 from maintenance.choices import (
     INTERVAL_MAX,
     INTERVAL_MIN,
@@ -11,6 +14,26 @@ from maintenance.choices import (
     BasedOn,
     Frequency,
 )
+
+
+class DateMinusDays(Func):
+    """`date - days` computed in the database: PostgreSQL's `date - integer`, SQLite's
+    `date(d, '-N days')` (both answer a date)."""
+
+    arity = 2
+    output_field = models.DateField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="date(%(expressions)s || ' days')",
+                              arg_joiner=", '-' || ", **extra)
+
+
+# A schedule that generates: active, on a device still in service.
+GENERATING = Q(active=True) & ~Q(device__status=DeviceStatus.DECOMMISSIONED)
+NOT_GENERATING = Q(active=False) | Q(device__status=DeviceStatus.DECOMMISSIONED)
 
 
 class PMScheduleQuerySet(models.QuerySet):
@@ -22,6 +45,15 @@ class PMScheduleQuerySet(models.QuerySet):
         if role == Role.ENGINEER:
             return self.filter(device__assigned_engineer=user)
         return self.none()
+
+    def due(self, today):
+        """Schedules whose next occurrence's work order should exist by `today`:
+        next_due_date - lead_days <= today (the bound on next_due_date alone lets the index help)."""
+        return self.filter(next_due_date__lte=today + timedelta(days=LEAD_DAYS_MAX)).alias(
+            opens_on=DateMinusDays("next_due_date", "lead_days")).filter(opens_on__lte=today)
+
+    def generating(self):
+        return self.filter(GENERATING)
 
 
 class PMSchedule(TrackedModel):
