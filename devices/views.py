@@ -40,7 +40,7 @@ DOWNTIME_EXAMPLES = [
         "count": 2, "next": None, "previous": None, "results": [
             {"id": 12, "started_at": "2026-11-30T08:15:00Z", "ended_at": None, "status": "maintenance",
              "reason": "Occlusion alarm will not clear", "work_order": 42,
-             "work_order_number": "WO-2026-11-0042", "duration_hours": 27.75, "opened_by": 5, "closed_by": None},
+             "work_order_number": "WO-202611-0042", "duration_hours": 27.75, "opened_by": 5, "closed_by": None},
             {"id": 9, "started_at": "2026-11-02T10:00:00Z", "ended_at": "2026-11-02T16:30:00Z",
              "status": "inactive", "reason": "", "work_order": None, "work_order_number": None,
              "duration_hours": 6.5, "opened_by": 1, "closed_by": 1},
