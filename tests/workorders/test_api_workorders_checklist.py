@@ -268,3 +268,19 @@ def test_list_with_follow_ups_costs_the_same_queries(team, pm, django_assert_max
         response = admin.get("/api/workorders/?page_size=100")
     results = response.json()["results"]
     assert len(results) == 24 and sum(1 for o in results if o["follow_up"]) == 11
+
+
+# --- Swagger -------------------------------------------------------------------------------------
+
+def test_schema_documents_checklist_results_with_examples():
+    from drf_spectacular.generators import SchemaGenerator
+
+    spec = SchemaGenerator().get_schema(request=None, public=True)
+    operation = spec["paths"]["/api/workorders/{id}/"]["patch"]
+    examples = operation["requestBody"]["content"]["application/json"]["examples"]
+    assert any("checklist_results" in example["value"] for example in examples.values())
+    result = spec["components"]["schemas"]["ChecklistResult"]
+    assert set(result["properties"]) == {"step", "passed", "remark"} and set(result["required"]) == {"step", "passed"}
+    read = spec["components"]["schemas"]["WorkOrder"]["properties"]
+    assert {"checklist", "checklist_results", "pm_schedule", "pm_due_date", "follow_up_of", "follow_up",
+            "completed_at"} <= set(read)

@@ -39,3 +39,20 @@ def test_work_order_pdf_includes_the_photo(team):
     reader = PdfReader(io.BytesIO(pdf.content))
     assert sum(len(page.images) for page in reader.pages) == 1
     assert response.json()["work_number"] in pdf_text(pdf)
+
+
+def test_work_order_pdf_lists_the_checklist_with_its_results(team):
+    steps = ["Check the alarm volume", "Measure the flow rate at 100 ml/h", "Inspect the power cord"]
+    order = WorkOrder.objects.create(
+        work_number="WO-PM-0001", device=team.device, description="Quarterly PM", work_type="PM",
+        created_by=team.nurse, assigned_to=team.engineer, due_date=team.order.due_date, checklist=steps,
+        checklist_results=[{"step": steps[0], "passed": True, "remark": ""},
+                           {"step": steps[1], "passed": False, "remark": "Reads 92 <ml/h> & drifts"}])
+    text = pdf_text(team.clients[Role.ENGINEER].get(f"/api/workorders/{order.id}/pdf/"))
+    assert "Checklist" in text and all(step in text for step in steps)
+    assert "Passed" in text and "FAILED" in text and "Reads 92 <ml/h> & drifts" in text
+
+
+def test_work_order_pdf_without_a_checklist_has_no_checklist_section(team):
+    text = pdf_text(team.clients[Role.NURSE].get(f"/api/workorders/{team.order.id}/pdf/"))
+    assert "Checklist" not in text
