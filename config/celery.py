@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import beat_init, worker_init
+from celery.signals import beat_init, worker_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -33,3 +33,13 @@ def ensure_broker_folders():
 @beat_init.connect
 def _create_folders(**kwargs):
     ensure_broker_folders()
+
+
+@worker_ready.connect
+def _run_jobs_at_start(sender=None, **kwargs):
+    """JOBS_RUN_AT_START (the `make run` worker): queue every scheduled job once, now."""
+    from django.conf import settings
+
+    if getattr(settings, "JOBS_RUN_AT_START", False):
+        for entry in settings.CELERY_BEAT_SCHEDULE.values():
+            app.send_task(entry["task"])

@@ -3,10 +3,11 @@ stopped together.
 
     python -m config.devserver [ADDR] [--no-jobs] [--noreload]
 
-ADDR defaults to 127.0.0.1:8000. Without REDIS_URL the worker runs with MEDITRACK_JOBS_WORKER=1, so
-its broker is kombu's filesystem transport under JOBS_DIR (var/celery/, gitignored) and its embedded
-beat sends the periodic jobs (settings CELERY_BEAT_SCHEDULE) to it; the web process keeps running
-its own tasks (emails) eagerly. With REDIS_URL the worker and beat use Redis, as in production.
+ADDR defaults to 127.0.0.1:8000. The worker runs with MEDITRACK_JOBS_WORKER=1: without REDIS_URL its
+broker is kombu's filesystem transport under JOBS_DIR (var/celery/, gitignored) and its embedded
+beat sends the periodic jobs (settings CELERY_BEAT_SCHEDULE) to it, while the web process keeps
+running its own tasks (emails) eagerly; with REDIS_URL the worker and beat use Redis, as in
+production. Either way the worker queues every job once as it starts (JOBS_RUN_AT_START).
 
 Both children run in their own process group. Ctrl+C, SIGTERM or SIGHUP to this launcher, or either
 child exiting, stops both groups (SIGTERM, then SIGKILL after a grace period), which takes
@@ -110,9 +111,9 @@ def main(argv=None):
         if not args.no_jobs:
             folder = jobs_dir()
             folder.mkdir(parents=True, exist_ok=True)
-            worker_env = {**env, "JOBS_DIR": str(folder)}
-            if not env.get("REDIS_URL"):
-                worker_env["MEDITRACK_JOBS_WORKER"] = "1"
+            # Marks the make-run worker: the filesystem broker when there is no REDIS_URL, never eager,
+            # and every job queued once at start (settings JOBS_RUN_AT_START).
+            worker_env = {**env, "JOBS_DIR": str(folder), "MEDITRACK_JOBS_WORKER": "1"}
             processes.append(start(worker_command(folder / "beat-schedule"), worker_env))
             broker = "Redis (REDIS_URL)" if env.get("REDIS_URL") else f"the filesystem broker in {folder}"
             print(f"devserver: jobs worker with beat, pid {processes[-1].pid}, on {broker}", flush=True)

@@ -152,10 +152,10 @@ else:
 # - REDIS_URL set (production, docker compose): Redis is the broker; `celery -A config worker` runs
 #   tasks and `celery -A config beat` sends the periodic jobs below.
 # - No REDIS_URL, the web process (`make run`, tests): tasks run eagerly in-process (emails).
-# - No REDIS_URL, MEDITRACK_JOBS_WORKER=1 (only the worker that `make run` starts beside runserver,
-#   config/devserver.py): kombu's filesystem transport under JOBS_DIR is the broker, so the worker's
-#   embedded beat sends the periodic jobs to that worker without Redis. Never eager there: an eager
-#   beat would run every job inside the scheduler itself.
+# - No REDIS_URL, MEDITRACK_JOBS_WORKER=1 (set only for the worker that `make run` starts beside
+#   runserver, config/devserver.py): kombu's filesystem transport under JOBS_DIR is the broker, so
+#   the worker's embedded beat sends the periodic jobs to that worker without Redis. Never eager
+#   there: an eager beat would run every job inside the scheduler itself.
 JOBS_WORKER = env.bool("MEDITRACK_JOBS_WORKER", default=False)
 JOBS_DIR = Path(env.str("JOBS_DIR", default=str(BASE_DIR / "var" / "celery")))  # broker folders + beat schedule
 if REDIS_URL:
@@ -201,13 +201,18 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(JOBS_DIR / "beat-schedule")
 # Periodic jobs: every one is idempotent, bounded per run, logs its report (core.jobs.run_job) and is
 # also a management command (docs/jobs.md lists them). Intervals in seconds.
 JOB_INTERVALS = {
+    "generate-pm-workorders": 3600,
     "flush-expired-tokens": 24 * 3600,
     "create-reading-partitions": 24 * 3600,
 }
 JOB_TASKS = {
+    "generate-pm-workorders": "maintenance.tasks.generate_pm_workorders",
     "flush-expired-tokens": "accounts.tasks.flush_expired_tokens",
     "create-reading-partitions": "monitoring.tasks.create_reading_partitions",
 }
+# The `make run` worker sends every job once as it starts (they are idempotent), so a new user sees
+# PM work orders at once rather than after the first hour; beat then keeps the intervals.
+JOBS_RUN_AT_START = env.bool("JOBS_RUN_AT_START", default=JOBS_WORKER)
 
 
 def _job_intervals(default, spec):

@@ -4,8 +4,10 @@ each pass is idempotent and logs its report."""
 import json
 import logging
 from datetime import timedelta
+from unittest import mock
 
 import pytest
+from celery.signals import worker_ready
 from django.conf import settings
 from django.core.management import call_command, get_commands, load_command_class
 from django.db import connection
@@ -21,7 +23,7 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 # Every beat entry and the management command that runs the same pass. simplejwt's own
-# `flushexpiredtokens` runs the flush job's query (accounts has no command of its own yet).
+# `flushexpiredtokens` runs the flush job's query (accounts has no JobCommand of its own yet).
 JOB_COMMANDS = {
     "flush-expired-tokens": "flushexpiredtokens",
     "create-reading-partitions": "create_reading_partitions",
@@ -52,8 +54,7 @@ def test_the_beat_schedule_has_every_job_at_its_interval():
     assert schedule["flush-expired-tokens"] == 24 * 3600
     assert schedule["create-reading-partitions"] == 24 * 3600
     assert set(schedule) == set(settings.JOB_INTERVALS)
-    if "generate-pm-workorders" in schedule:
-        assert schedule["generate-pm-workorders"] == 3600
+    assert schedule["generate-pm-workorders"] == 3600
 
 
 def test_job_commands_run_the_task_pass():
@@ -61,6 +62,17 @@ def test_job_commands_run_the_task_pass():
     command = load_command_class("monitoring", "create_reading_partitions")
     assert isinstance(command, JobCommand)
     assert type(command).job is create_partitions_ahead
+    pm = load_command_class("maintenance", "generate_pm_workorders")
+    assert isinstance(pm, JobCommand) and pm.job_name == "generate_pm_workorders"
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_make_run_worker_queues_every_job_once_at_start(settings, enabled):
+    settings.JOBS_RUN_AT_START = enabled
+    with mock.patch.object(app, "send_task") as send:
+        worker_ready.send(sender=None)
+    expected = [mock.call(entry["task"]) for entry in settings.CELERY_BEAT_SCHEDULE.values()] if enabled else []
+    assert send.call_args_list == expected
 
 
 def test_run_job_logs_the_report_and_returns_it(caplog):

@@ -1,6 +1,7 @@
 """`make run`'s launcher (config/devserver.py), for real: runserver and a Celery worker with embedded
 beat on the filesystem broker, against a temporary SQLite database and broker folder. Beat sends
-the token flush every second; the worker runs it (the expired token leaves the database); stopping
+the token flush every second; the worker runs it (the expired token leaves the database and each
+run logs its report); stopping
 the launcher leaves none of its processes behind."""
 
 import os
@@ -121,8 +122,14 @@ def test_launcher_runs_beat_jobs_on_the_filesystem_broker_and_stops_everything(s
         wait_for(lambda: answers(port), 30, "the API answers", site["log"])
         # runserver + its autoreloader child, the worker + beat's process.
         wait_for(lambda: len(children_of(launcher.pid)) >= 4, 10, "four processes started", site["log"])
-        wait_for(lambda: expired_tokens(site["database"]) == 0, 20, "beat's flush ran in the worker", site["log"])
-        wait_for(lambda: "job flush_expired_tokens done" in site["log"].read_text(), 5, "the job logged its report")
+        wait_for(lambda: expired_tokens(site["database"]) == 0, 20, "the flush ran in the worker", site["log"])
+        # Every job runs once at start (JOBS_RUN_AT_START), then beat sends the flush each second.
+        wait_for(lambda: site["log"].read_text().count("job flush_expired_tokens done") >= 3, 15,
+                 "beat's flushes ran", site["log"])
+        log = site["log"].read_text()
+        assert "Sending due task flush-expired-tokens (accounts.tasks.flush_expired_tokens)" in log
+        assert log.count("job generate_pm_workorders done") == 1  # hourly: only the run at start
+        assert "job create_reading_partitions done" not in log  # turned off by JOB_SCHEDULE
         descendants = children_of(launcher.pid)
         assert any(b"celery" in Path(f"/proc/{pid}/cmdline").read_bytes() for pid in descendants)
         # The task travelled through the broker's folder (beat and the worker are two processes).

@@ -11,8 +11,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = ("CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER", "CELERY_BEAT_SCHEDULE", "CELERY_BEAT_SCHEDULE_FILENAME",
-         "CELERY_BROKER_TRANSPORT_OPTIONS", "PM_MAX_OCCURRENCES_PER_RUN", "PM_MAX_SCHEDULES_PER_RUN")
-CLEARED = ("REDIS_URL", "MEDITRACK_JOBS_WORKER", "CELERY_TASK_ALWAYS_EAGER", "JOB_SCHEDULE", "JOBS_DIR",
+         "CELERY_BROKER_TRANSPORT_OPTIONS", "PM_MAX_OCCURRENCES_PER_RUN", "PM_MAX_SCHEDULES_PER_RUN",
+         "JOBS_RUN_AT_START")
+CLEARED = ("REDIS_URL", "MEDITRACK_JOBS_WORKER", "JOBS_RUN_AT_START", "CELERY_TASK_ALWAYS_EAGER", "JOB_SCHEDULE",
+           "JOBS_DIR",
            "PM_MAX_OCCURRENCES_PER_RUN", "PM_MAX_SCHEDULES_PER_RUN", "DJANGO_SETTINGS_MODULE")
 
 
@@ -40,6 +42,7 @@ def test_without_redis_the_web_process_runs_tasks_eagerly():
     loaded = load()
     assert loaded["CELERY_BROKER_URL"] == "memory://"
     assert loaded["CELERY_TASK_ALWAYS_EAGER"] is True
+    assert loaded["JOBS_RUN_AT_START"] is False
     assert loaded["CELERY_BEAT_SCHEDULE_FILENAME"] == str(ROOT / "var" / "celery" / "beat-schedule")
 
 
@@ -47,6 +50,7 @@ def test_the_make_run_worker_uses_the_filesystem_broker_and_is_not_eager(tmp_pat
     loaded = load(MEDITRACK_JOBS_WORKER="1", JOBS_DIR=str(tmp_path))
     assert loaded["CELERY_BROKER_URL"] == "filesystem://"
     assert loaded["CELERY_TASK_ALWAYS_EAGER"] is False  # else beat would run each job in the scheduler
+    assert loaded["JOBS_RUN_AT_START"] is True
     options = loaded["CELERY_BROKER_TRANSPORT_OPTIONS"]
     # The worker reads the folder beat writes to.
     assert options["data_folder_in"] == options["data_folder_out"] == str(tmp_path / "queue")
@@ -64,6 +68,7 @@ def test_with_redis_every_process_uses_redis_and_nothing_is_eager():
 def test_operators_change_a_job_interval_or_turn_a_job_off():
     default = load()["CELERY_BEAT_SCHEDULE"]
     assert default["flush-expired-tokens"]["schedule"] == 24 * 3600
+    assert default["generate-pm-workorders"] == {"task": "maintenance.tasks.generate_pm_workorders", "schedule": 3600}
     changed = load(JOB_SCHEDULE="flush-expired-tokens=600, create-reading-partitions=off")["CELERY_BEAT_SCHEDULE"]
     assert changed["flush-expired-tokens"] == {"task": "accounts.tasks.flush_expired_tokens", "schedule": 600}
     assert "create-reading-partitions" not in changed
