@@ -79,3 +79,26 @@ def test_twenty_concurrent_spare_part_requests_get_twenty_distinct_numbers():
     assert len(set(numbers)) == 20
     assert sorted(int(number[-4:]) for number in numbers) == list(range(1, 21))
     assert SparePartRequest.objects.count() == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_closes_of_a_failed_pm_work_order_open_one_follow_up():
+    from core.errors import Conflict
+
+    pm = WorkOrderFactory(work_type="PM", status="in_progress", technical_action="PM done",
+                          checklist=["Check the battery", "Check the alarm"],
+                          checklist_results=[{"step": "Check the battery", "passed": False, "remark": ""},
+                                             {"step": "Check the alarm", "passed": True, "remark": ""}])
+    engineer = pm.assigned_to
+
+    def close(_):
+        try:
+            services.workorder_close(work_order=WorkOrder.objects.get(pk=pm.pk), by=engineer)
+        except Conflict as exc:
+            return exc.get_codes()
+        return "closed"
+
+    outcomes = run_concurrently(4, close)
+    assert sorted(outcomes) == ["closed", "work_order_closed", "work_order_closed", "work_order_closed"]
+    assert WorkOrder.objects.filter(follow_up_of=pm).count() == 1
+    assert WorkOrder.objects.filter(work_type="CM").count() == 1
