@@ -9,7 +9,6 @@ from core.jobs import run_job
 from maintenance import services
 from maintenance.models import PMSchedule
 
-
 FIELDS = ["device", "title", "checklist", "frequency", "interval", "based_on", "next_due_date", "lead_days", "active"]
 
 

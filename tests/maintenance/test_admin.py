@@ -36,7 +36,8 @@ def form(device, **overrides):
 
 def test_list_search_and_filters_answer(site):
     PMScheduleFactory(title="Electrical safety")
-    for query in ("", "?q=electrical", "?active__exact=1", "?frequency__exact=monthly", "?device__status__exact=active"):
+    for query in ("", "?q=electrical", "?active__exact=1", "?frequency__exact=monthly",
+                  "?device__status__exact=active"):
         assert site.get(LIST + query).status_code == 200
 
 
