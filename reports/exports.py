@@ -1,6 +1,6 @@
 """The reliability report as a streamed CSV: one header, then the device rows, the model roll-ups
 and the hospital roll-ups, each line marked by its `level`. Rows are read from the database in
-chunks and written as they come (constant memory, one query per level)."""
+chunks (reports.selectors.Level) and written as they come (constant memory, one query per level)."""
 
 import csv
 
@@ -9,7 +9,6 @@ from django.http import StreamingHttpResponse
 from reports.selectors import FIGURES
 
 COLUMNS = ["level", "id", "asset_number", "name", "model", "hospital", "hospital_name", "devices", *FIGURES]
-CHUNK = 2000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -32,7 +31,7 @@ def _lines(report):
     yield writer.writeheader()
     for level, rows in (("device", report["devices"]), ("model", report["models"]),
                         ("hospital", report["hospitals"])):
-        for row in rows.iterator(chunk_size=CHUNK):
+        for row in rows:
             yield writer.writerow({"level": level, **{key: _cell(value) for key, value in row.items()}})
 
 
