@@ -47,6 +47,12 @@ class PatientQuerySet(models.QuerySet):
             return self.filter(user=user)
         return self.none()
 
+    def records_for(self, user):
+        """The records a user opens, changes and adds documents to through /patients/: those they see,
+        an archived one only if they are an admin (its history stays reachable elsewhere, visible_to)."""
+        records = self.visible_to(user)
+        return records if getattr(user, "role", None) == Role.ADMIN else records.active()
+
 
 class Patient(models.Model):
     """A patient record. It may exist without a login; `user` links it once the patient signs up."""

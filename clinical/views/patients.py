@@ -53,15 +53,15 @@ class PatientViewSet(ModelViewSet):
         "documents": CLINICAL, "upload_document": CLINICAL, "document": CLINICAL, "archive_document": CLINICAL,
         "download_document": CLINICAL,
     }
+    # Every action, reads and writes alike: archived records are reachable by admins only.
+    action_scopes = dict.fromkeys(role_rules, "records_for")
     filterset_class = PatientFilter
     search_fields = ["first_name", "last_name", "medical_record_number"]
     ordering_fields = ["last_name", "first_name", "medical_record_number", "date_of_birth", "created_at"]
 
     def scoped_queryset(self, action):
         queryset = super().scoped_queryset(action)
-        if action == "list" or role_of(self.request) != Role.ADMIN:
-            queryset = queryset.active()  # archived: kept, out of lists, reachable by admins only
-        return queryset
+        return queryset.active() if action == "list" else queryset  # archived: kept, never listed
 
     def optimise(self, queryset):
         return queryset.select_related("department")

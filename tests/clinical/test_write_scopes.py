@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.choices import Role
-from clinical.models import Appointment, Consultation, PatientDocument
+from clinical.models import Appointment, Consultation, Patient, PatientDocument
 from core.testing import assert_error
 from tests.factories import PatientFactory
 from tests.factories.clinical import AppointmentFactory, TimeSlotFactory
@@ -142,3 +142,26 @@ def test_another_doctors_consultation_is_404_for_every_write(client_for, own_con
     assert own_consultation.diagnosis != "changed" and own_consultation.status == "open"
     assert not (own_consultation.vital_signs.exists() or own_consultation.prescriptions.exists()
                 or own_consultation.notes.exists())
+
+
+# --- Patients: archived records are an admin's only ---------------------------------------------
+
+def test_archived_record_is_reachable_and_editable_by_admins_only(admin_client, nurse_client, department):
+    patient = PatientFactory(department=department, is_archived=True)
+    base = f"/api/patients/{patient.id}/"
+    for url in (base, f"{base}documents/", f"{base}consultations/"):
+        assert_error(nurse_client.get(url), 404)
+        assert admin_client.get(url).status_code == 200
+    assert_error(nurse_client.patch(base, {"phone": "555"}), 404)
+    assert_error(nurse_client.post(f"{base}documents/", {"file": SimpleUploadedFile("r.pdf", PDF), "title": "x"},
+                                   format="multipart"), 404)
+    patient.refresh_from_db()
+    assert patient.phone != "555" and not patient.documents.exists()
+    assert admin_client.patch(base, {"phone": "555"}).json()["phone"] == "555"
+
+
+def test_records_for_hides_archived_records_from_everyone_but_admins(clients, department):
+    live, archived = PatientFactory(department=department), PatientFactory(department=department, is_archived=True)
+    assert set(Patient.objects.records_for(clients[Role.ADMIN].user)) >= {live, archived}
+    assert list(Patient.objects.records_for(clients[Role.NURSE].user)) == [live]
+    assert set(Patient.objects.visible_to(clients[Role.NURSE].user)) == {live, archived}  # history stays reachable
