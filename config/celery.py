@@ -20,10 +20,14 @@ app.autodiscover_tasks()
 
 
 def ensure_broker_folders():
-    """The filesystem broker's folders and the beat schedule's folder (kombu creates none of them)."""
+    """The filesystem broker's folders and beat's schedule folder under JOBS_DIR (kombu creates none
+    of them). Only with the filesystem broker: elsewhere (docker compose) the schedule lives where
+    `--schedule` says, and the app user may not write under /app."""
+    if app.conf.broker_url != "filesystem://":
+        return
     options = app.conf.broker_transport_options or {}
     folders = [options[key] for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
-               if app.conf.broker_url == "filesystem://" and key in options]
+               if key in options]
     folders.append(str(Path(app.conf.beat_schedule_filename).parent))
     for folder in folders:
         Path(folder).mkdir(parents=True, exist_ok=True)

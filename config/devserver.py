@@ -91,8 +91,15 @@ class Stop(Exception):
     """A signal or a child exiting: time to stop both."""
 
 
+_stopping = []
+
+
 def _raise_stop(signum, frame):
-    raise Stop(signum)
+    # Once only: Ctrl+C often arrives twice (the terminal, then `timeout` or make passing it on), and a
+    # second Stop raised inside the shutdown below would cut it short.
+    if not _stopping:
+        _stopping.append(signum)
+        raise Stop(signum)
 
 
 def main(argv=None):
@@ -130,8 +137,7 @@ def main(argv=None):
     except (Stop, KeyboardInterrupt):
         pass
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, signal.SIG_IGN)  # a second Ctrl+C must not leave the children running
+        _stopping.append(None)  # from here on a signal changes nothing: the children are stopped below
         stop(processes)
         print("devserver: stopped", flush=True)
     return code

@@ -15,7 +15,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.tasks import delete_expired_tokens, flush_expired_tokens
-from config.celery import app
+from config.celery import app, ensure_broker_folders
 from core.jobs import JobCommand, run_job
 from monitoring.tasks import create_partitions_ahead, create_reading_partitions
 from tests.factories import UserFactory
@@ -135,3 +135,15 @@ def test_partition_job_reports_what_it_created(caplog, capsys):
         assert "skipped" not in report
     else:
         assert report == {"created": [], "skipped": "not PostgreSQL: the readings table is not partitioned"}
+
+
+def test_broker_folders_are_made_only_for_the_filesystem_broker(tmp_path, monkeypatch):
+    folders = {key: str(tmp_path / key) for key in ("data_folder_in", "data_folder_out", "control_folder")}
+    monkeypatch.setitem(app.conf, "broker_transport_options", folders)
+    monkeypatch.setitem(app.conf, "beat_schedule_filename", str(tmp_path / "beat" / "beat-schedule"))
+    monkeypatch.setitem(app.conf, "broker_url", "redis://elsewhere/0")
+    ensure_broker_folders()  # docker compose: /app is not the app user's to write
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setitem(app.conf, "broker_url", "filesystem://")
+    ensure_broker_folders()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["beat", *sorted(folders)]

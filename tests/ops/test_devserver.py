@@ -119,7 +119,7 @@ def answers(port):
 def test_launcher_runs_beat_jobs_on_the_filesystem_broker_and_stops_everything(site):
     launcher, port = launch(site)
     try:
-        wait_for(lambda: answers(port), 30, "the API answers", site["log"])
+        wait_for(lambda: answers(port), 45, "the API answers", site["log"])
         # runserver + its autoreloader child, the worker + beat's process.
         wait_for(lambda: len(children_of(launcher.pid)) >= 4, 10, "four processes started", site["log"])
         wait_for(lambda: expired_tokens(site["database"]) == 0, 20, "the flush ran in the worker", site["log"])
@@ -136,7 +136,11 @@ def test_launcher_runs_beat_jobs_on_the_filesystem_broker_and_stops_everything(s
         assert (site["tmp"] / "var" / "control" / "celery.exchange").exists()
         assert list((site["tmp"] / "var").glob("beat-schedule*"))
 
-        launcher.send_signal(signal.SIGTERM)  # what make forwards on SIGTERM; Ctrl+C sends SIGINT
+        # SIGTERM is what make passes on; a Ctrl+C (SIGINT) right behind it, as a terminal and make or
+        # `timeout` deliver it twice, must not cut the shutdown short.
+        launcher.send_signal(signal.SIGTERM)
+        time.sleep(0.1)
+        launcher.send_signal(signal.SIGINT)
         assert launcher.wait(timeout=20) == 0
         wait_for(lambda: not any(alive(pid) for pid in descendants), 5, "every child process gone")
         assert "devserver: stopped" in site["log"].read_text()
@@ -148,7 +152,7 @@ def test_launcher_runs_beat_jobs_on_the_filesystem_broker_and_stops_everything(s
 def test_a_killed_launcher_takes_its_children_with_it(site):
     launcher, port = launch(site, "--noreload")
     try:
-        wait_for(lambda: answers(port), 30, "the API answers", site["log"])
+        wait_for(lambda: answers(port), 45, "the API answers", site["log"])
         wait_for(lambda: len(children_of(launcher.pid)) >= 3, 10, "worker, beat and server started", site["log"])
         descendants = children_of(launcher.pid)
     finally:
