@@ -21,6 +21,7 @@ about a tenth of that (bench/reliability.py). The SQL is the same on PostgreSQL 
 for the few functions in DIALECTS.
 """
 
+import datetime
 import re
 
 from django.db import connection
@@ -103,9 +104,9 @@ WITH figures AS (
             f"{rnd(downtime)} AS downtime_hours",
             f"{rnd(operating)} AS operating_hours",
             f"{rnd(f'{operating} * 100.0 / NULLIF({observed}, 0.0)')} AS uptime_percent",
-            f"{failures} AS failures",
+            f"CAST({failures} AS integer) AS failures",  # PostgreSQL's SUM of counts is numeric
             f"{rnd(f'{operating} / NULLIF({failures}, 0)')} AS mtbf_hours",
-            f"{repairs} AS repairs",
+            f"CAST({repairs} AS integer) AS repairs",
             f"{rnd(repair_hours)} AS repair_hours",
             f"{rnd(f'{repair_hours} / NULLIF({repairs}, 0)')} AS mttr_hours",
         ])
@@ -117,11 +118,11 @@ SELECT id, asset_number, name, model, hospital_id AS hospital, hospital_name,
        {ratios("observed", "downtime", "failure_count", "repair_count", "repair_total")}
 FROM figures ORDER BY asset_number""",  # noqa: S608
         "models": f"""{figures}
-SELECT model, COUNT(*) AS devices,
+SELECT model, CAST(COUNT(*) AS integer) AS devices,
        {sums}
 FROM figures GROUP BY model ORDER BY model""",  # noqa: S608
         "hospitals": f"""{figures}
-SELECT hospital_id AS hospital, hospital_name, COUNT(*) AS devices,
+SELECT hospital_id AS hospital, hospital_name, CAST(COUNT(*) AS integer) AS devices,
        {sums}
 FROM figures GROUP BY hospital_id, hospital_name ORDER BY hospital_name, hospital_id""",  # noqa: S608
     }
@@ -150,6 +151,8 @@ class Level:
 def reliability_report(*, start, end, hospital=None, model=None, now=None):
     """The report for [start, end): hours_in_range and the three levels (devices by asset number,
     models by model, hospitals by name), each run when iterated, in one query."""
+    # In UTC: Python subtracts two datetimes of one zone as wall-clock times (a 23-hour day would be 24).
+    start, end = start.astimezone(datetime.UTC), end.astimezone(datetime.UTC)
     now = now or timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
     filters, params = "", {}
