@@ -240,6 +240,21 @@ def test_concurrent_status_changes_leave_exactly_one_open_period(targets):
     assert _open(device).status == device.status
 
 
+@pytest.mark.django_db(transaction=True)
+def test_ten_concurrent_status_changes_keep_the_periods_consistent():
+    device = DeviceFactory()
+    cycle = ["inactive", "maintenance", "active"]
+    clients = [authenticated_client(UserFactory(admin=True)) for _ in range(10)]
+    url = f"/api/devices/{device.id}/change-status/"
+    responses = run_concurrently(10, lambda i: clients[i].post(url, {"status": cycle[i % 3]}, format="json"))
+    assert {response.status_code for response in responses} <= {200, 409}
+    assert 200 in {response.status_code for response in responses}
+    device.refresh_from_db()
+    open_periods = DowntimePeriod.objects.filter(device=device, ended_at__isnull=True)
+    assert open_periods.count() == (0 if device.status == "active" else 1)
+    assert all(period.ended_at >= period.started_at for period in DowntimePeriod.objects.exclude(ended_at=None))
+
+
 # --- GET /api/devices/{id}/downtime/ -------------------------------------------------------------
 
 @pytest.mark.parametrize("role, target, expected", [
