@@ -13,12 +13,13 @@ The range is [start, end) (aware datetimes). Every figure is clipped to it:
 One query per level. Each level's statement computes the per-device figures the same way: the
 devices in scope, LEFT JOINed to their downtime, failures and repairs, each aggregated once per
 device in a derived table (GROUP BY device_id: the planner knows it is unique per device and
-hash-joins it), then answers the device rows or GROUPs them by model or
-hospital, summing hours and counts and recomputing the ratios from the sums (never an average of
-averages). SQL rather than the ORM because the ORM cannot join a derived table: its correlated
-subqueries (one per device and figure) took 2.7 s for the three levels on the benchmark, this
-about a tenth of that (bench/reliability.py). The SQL is the same on PostgreSQL and SQLite except
-for the few functions in DIALECTS.
+hash-joins it), then answers the device rows or GROUPs them by model or hospital, summing hours
+and counts and recomputing the ratios from the sums (never an average of averages).
+
+SQL rather than the ORM because the ORM cannot join a derived table: its correlated subqueries
+(four per device) took 2.7 s for the three levels on the benchmark, this under 1 s
+(bench/reliability.py); as CTEs, PostgreSQL misestimated the joins and spent 0.8 s per statement
+in JIT compilation. The SQL is the same on PostgreSQL and SQLite except for the few functions in DIALECTS.
 """
 
 import datetime
@@ -37,9 +38,6 @@ CHUNK = 2000
 # The figures of every row, in the order the JSON rows and the CSV columns show them.
 FIGURES = ["observed_hours", "downtime_hours", "operating_hours", "uptime_percent", "failures", "mtbf_hours",
            "repairs", "repair_hours", "mttr_hours"]
-DEVICE_COLUMNS = ["id", "asset_number", "name", "model", "hospital", "hospital_name"]
-MODEL_COLUMNS = ["model", "devices"]
-HOSPITAL_COLUMNS = ["hospital", "hospital_name", "devices"]
 
 # hours(end, start) as a float; GREATEST/LEAST of scalars; a float rounded to DECIMALS.
 DIALECTS = {
