@@ -10,7 +10,7 @@ twice; the unique key is what makes a duplicate impossible.
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
@@ -27,7 +27,10 @@ from workorders.models import WorkOrder
 TITLE_MAX_LENGTH = PMSchedule._meta.get_field("title").max_length
 DEFAULT_MAX_OCCURRENCES_PER_RUN = 10
 DEFAULT_MAX_SCHEDULES_PER_RUN = 10_000
-RECOUNT_CHUNK = 500  # work numbers per re-query (SQLite's bound on parameters is 999)
+# Rows per statement: SQLite binds at most 999 parameters; PostgreSQL takes thousands of rows at once.
+INSERT_BATCH = 5000  # work orders per INSERT (Django lowers it to SQLite's bound)
+RECOUNT_CHUNK = {"postgresql": 5000, "sqlite": 500}  # work numbers per re-count
+UPDATE_CHUNK = {"postgresql": 5000, "sqlite": 400}  # schedules per UPDATE (two parameters each)
 
 
 # -- writes ---------------------------------------------------------------------------------------
@@ -139,6 +142,26 @@ def _occurrences(schedule, today, cap):
     return dates, day, False, opens(day)
 
 
+def _store_next_due_dates(schedules, now):
+    """Write the schedules' new next_due_date (and updated_at) with one UPDATE ... FROM (VALUES ...)
+    per chunk. Django's bulk_update builds a CASE with one branch per row, which costs seconds in
+    Python and in the database for thousands of rows (SQLite supports UPDATE ... FROM since 3.33)."""
+    table = connection.ops.quote_name(PMSchedule._meta.db_table)
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        for chunk in _chunks(schedules, UPDATE_CHUNK.get(connection.vendor, 400)):
+            rows = ", ".join(["(%s, %s)"] * len(chunk))
+            params = [value for schedule in chunk
+                      for value in (schedule.pk, connection.ops.adapt_datefield_value(schedule.next_due_date))]
+            if connection.vendor == "postgresql":
+                sql = (f"UPDATE {table} AS s SET next_due_date = v.day::date, updated_at = %s "  # noqa: S608
+                       f"FROM (VALUES {rows}) AS v (id, day) WHERE s.id = v.id")
+            else:
+                sql = (f"UPDATE {table} SET next_due_date = v.column2, updated_at = %s "  # noqa: S608
+                       f"FROM (VALUES {rows}) AS v WHERE {table}.id = v.column1")
+            cursor.execute(sql, [stamp, *params])
+
+
 def _pm_work_order(schedule, due, number, now):
     return WorkOrder(
         work_number=number, device_id=schedule.device_id, description=f"{schedule.title} (PM due {due.isoformat()})",
@@ -158,8 +181,8 @@ def generate_pm_workorders(*, today=None, max_per_schedule=None, max_schedules=N
     are caught up by later runs. `schedule_ids` limits the pass to those schedules (Django admin).
 
     A fixed number of statements per run, whatever the number of rows: one count, one locking
-    select, one counter update for all the work numbers, bulk inserts and one bulk update (SQLite
-    splits the last two into batches of its parameter limit)."""
+    select, one counter update for all the work numbers, bulk inserts, one re-count and one update
+    (SQLite splits inserts, re-counts and updates into batches under its 999-parameter bound)."""
     today = today or timezone.localdate()
     cap = max_per_schedule or getattr(settings, "PM_MAX_OCCURRENCES_PER_RUN", DEFAULT_MAX_OCCURRENCES_PER_RUN)
     limit = max_schedules or getattr(settings, "PM_MAX_SCHEDULES_PER_RUN", DEFAULT_MAX_SCHEDULES_PER_RUN)
@@ -201,17 +224,15 @@ def generate_pm_workorders(*, today=None, max_per_schedule=None, max_schedules=N
             rows = [_pm_work_order(schedule, day, number, now)
                     for (schedule, day), number in zip(planned, numbers, strict=True)]
             WorkOrder.objects.bulk_create(
-                rows,
+                rows, batch_size=INSERT_BATCH,
                 ignore_conflicts=True,  # an occurrence that already has its work order stays as it is
             )
             # What was really inserted: our reserved numbers that exist now (a skipped row's number
             # is left unused).
-            for chunk in _chunks(numbers, RECOUNT_CHUNK):
+            for chunk in _chunks(numbers, RECOUNT_CHUNK.get(connection.vendor, 500)):
                 inserted += WorkOrder.objects.filter(work_number__in=chunk).values_list("pm_schedule_id", flat=True)
         if changed:
-            for schedule in changed:
-                schedule.updated_at = now
-            PMSchedule.objects.bulk_update(changed, ["next_due_date", "updated_at"])
+            _store_next_due_dates(changed, now)
     return {
         "created": len(inserted),
         "schedules": len(set(inserted)),
