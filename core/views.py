@@ -29,6 +29,8 @@ API_RESOURCES = {
     "devices": "/api/devices/",
     "workorders": "/api/workorders/",
     "spareparts": "/api/spareparts/",
+    "pm_schedules": "/api/pm-schedules/",
+    "reliability_report": "/api/reports/reliability/",
     "dashboard": "/api/dashboard/",
     "departments": "/api/departments/",
     "doctors": "/api/doctors/",

@@ -14,7 +14,7 @@ CONTRACT = {
                       "not_pending", "self_deactivation"},
     clinical_errors: {"consultation_completed", "invalid_transition", "not_started", "slot_booked",
                       "slot_has_history", "slot_taken"},
-    devices_errors: {"device_in_use", "device_not_active", "invalid_transition", "monitor_in_use",
+    devices_errors: {"device_in_use", "device_not_active", "downtime_open", "invalid_transition", "monitor_in_use",
                      "monitor_not_assigned", "not_a_monitor", "patient_has_monitor", "room_in_use"},
     monitoring_errors: {"invalid_api_key", "invalid_transition", "not_a_monitor"},
     spareparts_errors: {"request_number_taken", "spare_part_not_pending"},
