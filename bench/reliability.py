@@ -206,6 +206,10 @@ def bench_generator(today):
     created = WorkOrder.objects.count() - before
     print(f"generator: {schedules} due schedules -> {created} work orders in {seconds:.2f} s "
           f"({created / seconds:,.0f} rows/s), {len(queries)} statements; report {report}")
+    in_database = sum(float(query["time"]) for query in queries.captured_queries)
+    slowest = max(queries.captured_queries, key=lambda query: float(query["time"]))
+    print(f"  {in_database:.2f} s in the database; slowest statement {float(slowest['time']):.2f} s: "
+          f"{slowest['sql'][:100]}...")
     with CaptureQueriesContext(connection) as queries:
         began = time.perf_counter()
         again = generate_pm_workorders(today=today)

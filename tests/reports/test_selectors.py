@@ -43,6 +43,14 @@ def test_a_range_reaching_past_now_is_observed_until_now():
     assert row["uptime_percent"] == round((observed - 3) / observed * 100, 2) == 98.73
 
 
+def test_a_range_in_the_future_observes_nothing():
+    pump = device("LATER-1", "IP-200", HospitalFactory(), at(1, 1))
+    down(pump, at(1, 20))  # open since before the range
+    (row,) = list(reliability_report(start=START, end=END, now=at(2, 1))["devices"])  # now: before the range
+    assert (row["observed_hours"], row["downtime_hours"], row["uptime_percent"], row["mtbf_hours"]) == (
+        0, 0, None, None)
+
+
 def test_a_period_before_the_devices_creation_counts_from_the_creation():
     pump = device("NEW-1", "IP-200", HospitalFactory(), at(3, 5))
     down(pump, at(3, 4), at(3, 5, 6))  # imported history: only 03-05 00:00 -> 06:00 is observed
