@@ -24,6 +24,14 @@ EXAMPLE = {
     "hospitals": [{"hospital": 1, "hospital_name": "Alpha", "devices": 1, **EXAMPLE_FIGURES}],
 }
 
+EXAMPLE_CSV = (
+    "level,id,asset_number,name,model,hospital,hospital_name,devices,observed_hours,downtime_hours,"
+    "operating_hours,uptime_percent,failures,mtbf_hours,repairs,repair_hours,mttr_hours\r\n"
+    "device,1,REL-A,Infusion pump,IP-200,1,Alpha,,240.0,9.6,230.4,96.0,2,115.2,2,5.2,2.6\r\n"
+    "model,,,,IP-200,,,1,240.0,9.6,230.4,96.0,2,115.2,2,5.2,2.6\r\n"
+    "hospital,,,,,1,Alpha,1,240.0,9.6,230.4,96.0,2,115.2,2,5.2,2.6\r\n"
+)
+
 
 def local_midnight(day):
     """00:00 of a local date (settings.TIME_ZONE) as an aware datetime."""
@@ -53,7 +61,8 @@ def local_midnight(day):
         (200, "application/json"): OpenApiResponse(ReliabilityReportSerializer, "The report",
                                                    examples=[OpenApiExample("Ten days of one device",
                                                                             value=EXAMPLE)]),
-        (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, "The report as CSV (`?format=csv`)"),
+        (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, "The report as CSV (`?format=csv`)",
+                                           examples=[OpenApiExample("The same report", value=EXAMPLE_CSV)]),
         400: None,
     },
 )

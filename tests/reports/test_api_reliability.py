@@ -246,5 +246,16 @@ def test_the_schema_documents_the_parameters_the_answers_and_an_example():
     assert operation["summary"]
     content = operation["responses"]["200"]["content"]
     assert set(content) == {"application/json", "text/csv"}
-    assert content["application/json"]["examples"]
+    assert content["application/json"]["examples"] and content["text/csv"]["examples"]
     assert {"400", "401", "403"} <= set(operation["responses"])
+
+
+def test_the_examples_have_the_answers_columns(fleet, admin_client):
+    from reports.exports import COLUMNS
+    from reports.views import EXAMPLE, EXAMPLE_CSV
+
+    assert EXAMPLE_CSV.splitlines()[0] == ",".join(COLUMNS)
+    body = admin_client.get(URL, RANGE).json()
+    assert set(EXAMPLE) == set(body)
+    for level in ("devices", "models", "hospitals"):
+        assert list(EXAMPLE[level][0]) == list(body[level][0]), level
