@@ -163,9 +163,9 @@ def test_counter_gives_consecutive_values():
 
 
 def test_counter_reserves_a_block_of_monthly_numbers_in_one_statement(django_assert_num_queries):
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
-    november = datetime(2026, 11, 5, tzinfo=timezone.utc)
+    november = datetime(2026, 11, 5, tzinfo=UTC)
     assert Counter.next_monthly_number("WO", november) == "WO-202611-0001"
     with django_assert_num_queries(1):
         block = Counter.next_monthly_numbers("WO", 3, november)

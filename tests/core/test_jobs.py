@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 # Every beat entry and the management command that runs the same pass. simplejwt's own
 # `flushexpiredtokens` runs the flush job's query (accounts has no JobCommand of its own yet).
 JOB_COMMANDS = {
-    "flush-expired-tokens": "flushexpiredtokens",
+    "flush-expired-tokens": "flush_expired_tokens",
     "create-reading-partitions": "create_reading_partitions",
     "generate-pm-workorders": "generate_pm_workorders",
 }
