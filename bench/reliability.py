@@ -4,7 +4,7 @@ and 100,000 work orders spread over two years, then the PM generator over 5,000 
     .venv/bin/python bench/reliability.py [--devices 5000] [--periods 50000] [--work-orders 100000] [--runs 3]
 
 Needs PostgreSQL: creates (and drops at the end) its own database `meditrack_bench_reliability` on
-BENCH_PG_URL, or uses the database DATABASE_URL names (migrated; its rows are left in place).
+BENCH_PG_URL, or uses the (empty) database DATABASE_URL names: migrated, its rows left in place.
 Prints, per roll-up level (device, model, hospital), the median seconds of --runs and the query
 count (target: one query each, under 2 s in all), the whole request through the API (JSON and
 CSV), then the generator's work orders per second and its statement count.
