@@ -264,6 +264,24 @@ def test_a_waiting_schedule_does_not_take_another_s_place_in_the_run():
     assert len(pm_orders(waiting)) == 1 and len(pm_orders(other)) == 1
 
 
+def test_switching_to_completed_date_waits_for_the_open_work_order():
+    schedule = PMScheduleFactory(next_due_date=DAY, frequency=Frequency.WEEKLY)
+    generate_pm_workorders(today=DAY)
+    services.pm_schedule_update(schedule=schedule, by=None, based_on=BasedOn.COMPLETED_DATE)
+    report = generate_pm_workorders(today=DAY + timedelta(days=7))
+    assert (report["created"], report["waiting_for_completion"]) == (0, 1)
+    assert due_dates(schedule) == [DAY]
+
+
+def test_switching_a_waiting_schedule_to_scheduled_date_goes_on_without_a_duplicate():
+    schedule = PMScheduleFactory(next_due_date=DAY, frequency=Frequency.WEEKLY, based_on=BasedOn.COMPLETED_DATE)
+    generate_pm_workorders(today=DAY)
+    services.pm_schedule_update(schedule=schedule, by=None, based_on=BasedOn.SCHEDULED_DATE)
+    report = generate_pm_workorders(today=DAY + timedelta(days=7))
+    assert report["created"] == 1  # DAY already had its work order: only DAY + 7 is new
+    assert due_dates(schedule) == [DAY, DAY + timedelta(days=7)]
+
+
 # -- statements per run ----------------------------------------------------------------------------
 def _statements(count):
     engineer = UserFactory(engineer=True)
