@@ -16,6 +16,7 @@ COPY spareparts ./spareparts
 COPY monitoring ./monitoring
 COPY dashboard ./dashboard
 COPY reports ./reports
+COPY notifications ./notifications
 COPY demo ./demo
 COPY manage.py gunicorn.conf.py ./
 # The app user owns what it writes: uploads, and Celery beat's schedule (a named volume mounted on

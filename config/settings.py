@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "monitoring",
     "dashboard",
     "reports",
+    "notifications",
     "demo",
 ]
 

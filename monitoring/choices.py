@@ -4,6 +4,8 @@ from django.db import models
 class AlertKind(models.TextChoices):
     TACHYCARDIA = "tachycardia", "Tachycardia (above hr_high)"
     BRADYCARDIA = "bradycardia", "Bradycardia (below hr_low)"
+    # A technical alert: the patient's assigned monitor has sent nothing for MONITOR_STALE_SECONDS.
+    DEVICE_OFFLINE = "device_offline", "Monitor offline (no data)"
 
 
 class AlertSeverity(models.TextChoices):
@@ -29,6 +31,10 @@ ALERT_TRANSITIONS = {
 # (with the default thresholds 50/120: critical below 40 or above 150 bpm).
 CRITICAL_HIGH_FACTOR = 1.25
 CRITICAL_LOW_FACTOR = 0.8
+
+# Escalation: an open alert unacknowledged this long rises one level (again after the same time), up to MAX.
+ESCALATION_MINUTES = {AlertSeverity.CRITICAL: 5, AlertSeverity.WARNING: 15}
+MAX_ESCALATION_LEVEL = 3
 
 BPM_MIN, BPM_MAX = 20, 300
 MAX_BATCH = 5000

@@ -65,6 +65,9 @@ class Reading(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="readings")
     bpm = models.PositiveSmallIntegerField()
     recorded_at = models.DateTimeField()
+    # Stored from a monitor with an open corrective work order, not `active`, or overdue for calibration.
+    # db_default: the ingest's set-based INSERTs name their columns; the database fills the rest.
+    device_suspect = models.BooleanField(db_default=False)
 
     objects = ReadingQuerySet.as_manager()
 
@@ -114,9 +117,10 @@ class Alert(models.Model):
     kind = models.CharField(max_length=32, choices=AlertKind.choices)
     severity = models.CharField(max_length=16, choices=AlertSeverity.choices)
     status = models.CharField(max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN, db_index=True)
-    first_value = models.PositiveSmallIntegerField()
-    last_value = models.PositiveSmallIntegerField()
-    peak_value = models.PositiveSmallIntegerField()
+    # Heart-rate values of the breach; null for a technical (device_offline) alert.
+    first_value = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_value = models.PositiveSmallIntegerField(null=True, blank=True)
+    peak_value = models.PositiveSmallIntegerField(null=True, blank=True)
     breach_count = models.PositiveIntegerField(default=1)
     opened_at = models.DateTimeField()
     last_breach_at = models.DateTimeField()
@@ -129,6 +133,14 @@ class Alert(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
+    # Opened from readings of a suspect monitor (see Reading.device_suspect).
+    device_suspect = models.BooleanField(db_default=False)
+    # Raised by the escalation job while open and unacknowledged: 0 (not escalated) .. MAX_ESCALATION_LEVEL.
+    escalation_level = models.PositiveSmallIntegerField(db_default=0)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    # A device_offline alert's corrective work order (opened and closed with it).
+    work_order = models.ForeignKey("workorders.WorkOrder", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
 
     objects = AlertQuerySet.as_manager()
 
