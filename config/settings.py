@@ -243,6 +243,20 @@ CELERY_BEAT_SCHEDULE = {
 PM_MAX_OCCURRENCES_PER_RUN = env.int("PM_MAX_OCCURRENCES_PER_RUN", default=10)
 PM_MAX_SCHEDULES_PER_RUN = env.int("PM_MAX_SCHEDULES_PER_RUN", default=10000)
 
+# --- Alerting, silent monitors, reminders (the contract's "Alerts, jobs and notifications") -------
+# A breach opens an alert once it is sustained: every reading beyond the band for this many seconds,
+# or this many consecutive readings; it resolves once readings stay inside by the margin as long.
+ALERT_SUSTAIN_SECONDS = env.int("ALERT_SUSTAIN_SECONDS", default=30)
+ALERT_SUSTAIN_READINGS = env.int("ALERT_SUSTAIN_READINGS", default=3)
+ALERT_RECOVERY_MARGIN_BPM = env.int("ALERT_RECOVERY_MARGIN_BPM", default=5)
+# An assigned monitor silent this long raises a device_offline alert and a corrective work order.
+MONITOR_STALE_SECONDS = env.int("MONITOR_STALE_SECONDS", default=300)
+# SMS for appointment reminders: the console backend prints them; the HTTP backend POSTs to a gateway.
+SMS_BACKEND = env.str("SMS_BACKEND", default="core.sms.ConsoleSmsBackend")
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
+
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 # The API's failed-login lock under authenticate(), so Django admin's login shares it.
