@@ -130,6 +130,13 @@ def _open_period(device):
     return DowntimePeriod.objects.filter(device=device, ended_at__isnull=True).first()
 
 
+def _retirement_changes(period, status):
+    """Whether a move between two statuses out of service crosses decommissioning. Time spent
+    decommissioned is not downtime (the reliability report leaves it out of the observed time), so
+    it is a period of its own, and its start is when the device was decommissioned."""
+    return (period.status == DeviceStatus.DECOMMISSIONED) != (status == DeviceStatus.DECOMMISSIONED)
+
+
 def device_set_status(*, device, by, status, reason="", work_order=None):
     """THE status change. Locks the device, checks the caller's transition table (`by=None`: a
     system job, any transition), saves the status and keeps the downtime periods in step:
@@ -139,7 +146,8 @@ def device_set_status(*, device, by, status, reason="", work_order=None):
       active (a silent monitor) is kept and takes the new status;
     - returning to `active` closes the open period (ended_at now, closed_by);
     - moving between two statuses out of service keeps the open period and updates its status (a
-      reason or work order given then only fills the period's blanks: it keeps why it began).
+      reason or work order given then only fills the period's blanks: it keeps why it began),
+      except into or out of `decommissioned`, which closes it and opens the next one.
 
     The database holds at most one open period per device
     (`devices_one_open_downtime_per_device`); a write that loses a race to it answers 409
@@ -154,7 +162,10 @@ def device_set_status(*, device, by, status, reason="", work_order=None):
             if period is not None:
                 period.ended_at, period.closed_by = timezone.now(), by
                 period.save(update_fields=["ended_at", "closed_by"])
-        elif period is None:
+        elif period is None or _retirement_changes(period, status):
+            if period is not None:  # decommissioning starts a stretch of its own, and so does leaving it
+                period.ended_at, period.closed_by = timezone.now(), by
+                period.save(update_fields=["ended_at", "closed_by"])
             DowntimePeriod.objects.create(
                 device=device, status=status, reason=reason, opened_by=by,
                 work_order=work_order or device.work_orders.open_corrective().first(),

@@ -5,7 +5,9 @@ worked example).
 The range is [start, end) (aware datetimes). Every figure is clipped to it:
 
 - a device is observed from max(start, its created_at) until min(end, now): observed hours;
-- a downtime period counts for its overlap with that window (an open one ends now);
+- a downtime period counts for its overlap with that window (an open one ends now), except time
+  spent decommissioned (a period of its own, see devices.services.device_set_status): that is
+  taken off the observed hours instead, so a retired device neither fails nor drags uptime down;
 - a failure is a corrective work order reported (created_at) in [start, end);
 - a repair is a closed corrective work order (completed_at set) whose interval
   [created_at, completed_at] reaches into the range; it counts for its part inside [start, end).
@@ -28,6 +30,7 @@ import re
 from django.db import connection
 from django.utils import timezone
 
+from devices.choices import DeviceStatus
 from devices.models import Device, DowntimePeriod, Hospital
 from workorders.choices import WorkOrderStatus, WorkType
 from workorders.models import WorkOrder
@@ -59,10 +62,15 @@ def _sql(vendor):
     hours, gt, lt = d["hours"].format, d["greatest"], d["least"]
     device, period, order, hospital = (Device._meta.db_table, DowntimePeriod._meta.db_table,
                                        WorkOrder._meta.db_table, Hospital._meta.db_table)
+    # A downtime period's hours inside the device's observed window (an open one runs until now).
+    overlap_hours = hours(f"{lt}(COALESCE(p.ended_at, %(now)s), %(stop)s)",
+                          f"{gt}(p.started_at, pd.created_at, %(start)s)")
+    overlap = f"{gt}({overlap_hours}, 0.0)"
     figures = f"""
 WITH figures AS (
     SELECT d.id, d.asset_number, d.name, d.model, d.hospital_id, h.name AS hospital_name,
-           {gt}({hours("%(stop)s", f"{gt}(d.created_at, %(start)s)")}, 0.0) AS observed,
+           {gt}({hours("%(stop)s", f"{gt}(d.created_at, %(start)s)")}, 0.0)
+               - COALESCE(downtime.retired, 0.0) AS observed,
            COALESCE(downtime.hours, 0.0) AS downtime,
            COALESCE(failures.n, 0) AS failure_count,
            COALESCE(repairs.n, 0) AS repair_count,
@@ -71,8 +79,8 @@ WITH figures AS (
     JOIN {hospital} h ON h.id = d.hospital_id
     LEFT JOIN (
         SELECT p.device_id,
-               SUM({gt}({hours(f"{lt}(COALESCE(p.ended_at, %(now)s), %(stop)s)",
-                               f"{gt}(p.started_at, pd.created_at, %(start)s)")}, 0.0)) AS hours
+               SUM(CASE WHEN p.status = %(decommissioned)s THEN 0.0 ELSE {overlap} END) AS hours,
+               SUM(CASE WHEN p.status = %(decommissioned)s THEN {overlap} ELSE 0.0 END) AS retired
         FROM {period} p JOIN {device} pd ON pd.id = p.device_id
         WHERE p.started_at < %(stop)s AND (p.ended_at IS NULL OR p.ended_at > %(start)s)
         GROUP BY p.device_id
@@ -161,7 +169,8 @@ def reliability_report(*, start, end, hospital=None, model=None, now=None):
         filters += " AND d.model = %(model)s"
         params["model"] = model
     params.update(start=adapt(start), end=adapt(end), stop=adapt(min(end, now)), now=adapt(now),
-                  corrective=WorkType.CORRECTIVE.value, closed=WorkOrderStatus.CLOSED.value)
+                  corrective=WorkType.CORRECTIVE.value, closed=WorkOrderStatus.CLOSED.value,
+                  decommissioned=DeviceStatus.DECOMMISSIONED.value)
     statements = _sql(connection.vendor)
     return {
         "hours_in_range": round((end - start).total_seconds() / 3600, DECIMALS),

@@ -353,3 +353,22 @@ def test_downtime_periods_are_read_only_in_admin_and_searchable_by_asset_number(
     assert site.post(f"/admin/devices/downtimeperiod/{other.pk}/delete/", {"post": "yes"}).status_code == 403
     mine.refresh_from_db()
     assert mine.reason == "Fault" and DowntimePeriod.objects.count() == 2
+
+
+def test_decommissioning_a_device_in_maintenance_starts_a_period_of_its_own(db):
+    from devices import services
+    from devices.models import DowntimePeriod
+    from tests.factories.equipment import DeviceFactory
+
+    pump = DeviceFactory(status=DeviceStatus.ACTIVE)
+    services.device_set_status(device=pump, by=None, status=DeviceStatus.MAINTENANCE, reason="pump fault")
+    services.device_set_status(device=pump, by=None, status=DeviceStatus.DECOMMISSIONED)
+    maintenance, retired = DowntimePeriod.objects.filter(device=pump).order_by("id")
+    assert (maintenance.status, maintenance.reason, maintenance.ended_at is not None) == (
+        DeviceStatus.MAINTENANCE, "pump fault", True)
+    assert (retired.status, retired.ended_at, retired.started_at >= maintenance.ended_at) == (
+        DeviceStatus.DECOMMISSIONED, None, True)
+    services.device_set_status(device=pump, by=None, status=DeviceStatus.INACTIVE)  # re-commissioned, idle
+    retired.refresh_from_db()
+    idle = DowntimePeriod.objects.get(device=pump, ended_at__isnull=True)
+    assert retired.ended_at is not None and idle.status == DeviceStatus.INACTIVE

@@ -2,6 +2,8 @@
 
 import pytest
 
+from devices.choices import DeviceStatus
+from devices.models import DowntimePeriod
 from reports.selectors import FIGURES, reliability_report
 from reports.serializers import DeviceReliabilitySerializer
 from tests.factories.equipment import HospitalFactory
@@ -69,3 +71,24 @@ def test_a_zero_length_repair_at_the_range_start_counts_once():
 def test_the_documented_device_shape_is_what_a_row_holds(fleet):
     (row, *_) = list(reliability_report(start=START, end=END)["devices"])
     assert list(row) == list(DeviceReliabilitySerializer().fields)
+
+
+def test_time_spent_decommissioned_is_neither_observed_nor_downtime():
+    pump = device("RETIRED-1", "IP-200", HospitalFactory(), at(1, 1))
+    # In maintenance from 03-02 00:00, decommissioned 03-03 00:00 (a period of its own, as
+    # devices.services.device_set_status splits it), re-commissioned into service 03-05 00:00.
+    DowntimePeriod.objects.create(device=pump, started_at=at(3, 2), ended_at=at(3, 3),
+                                  status=DeviceStatus.MAINTENANCE)
+    DowntimePeriod.objects.create(device=pump, started_at=at(3, 3), ended_at=at(3, 5),
+                                  status=DeviceStatus.DECOMMISSIONED)
+    (row,) = list(reliability_report(start=START, end=END)["devices"])
+    assert row["observed_hours"] == 240 - 48  # two days retired are not observed
+    assert row["downtime_hours"] == 24  # only the maintenance day is downtime
+    assert row["uptime_percent"] == round((192 - 24) / 192 * 100, 2) == 87.5
+
+
+def test_a_device_retired_for_the_whole_range_has_no_uptime_figure():
+    pump = device("RETIRED-2", "IP-200", HospitalFactory(), at(1, 1))
+    DowntimePeriod.objects.create(device=pump, started_at=at(2, 1), status=DeviceStatus.DECOMMISSIONED)
+    (row,) = list(reliability_report(start=START, end=END, now=at(4, 1))["devices"])
+    assert (row["observed_hours"], row["downtime_hours"], row["uptime_percent"]) == (0, 0, None)
