@@ -45,6 +45,7 @@ from tests.factories.equipment import (
     WorkOrderFactory,
 )
 from tests.factories.monitoring import AlertFactory, ReadingFactory
+from tests.maintenance.factories import PMScheduleFactory
 
 pytestmark = pytest.mark.openapi  # part of `make test`; `-m openapi` runs it alone
 
@@ -116,6 +117,7 @@ def dataset(db, settings, tmp_path):
     InventoryCheckFactory(device=device)
     work_order = WorkOrderFactory(device=device)
     spare_part = SparePartRequestFactory(device=device)
+    pm_schedule = PMScheduleFactory(device=device)
     document = PatientDocument.objects.create(
         patient=patient, title="Blood", kind="lab_report", content_type="application/pdf", size=15,
         original_name="report.pdf", file=ContentFile(b"%PDF-1.4\n%test\n", name="report.pdf"),
@@ -126,7 +128,7 @@ def dataset(db, settings, tmp_path):
         "departments": department.id, "devices": device.id, "doctors": doctor.doctor_profile.id,
         "hospitals": device.hospital_id, "mappings": mapping.id, "patients": patient.id, "records": patient.id,
         "rooms": device.room_id, "spareparts": spare_part.id, "time-slots": slot.id, "users": patient_user.id,
-        "workorders": work_order.id, "documents": document.id,
+        "workorders": work_order.id, "documents": document.id, "pm-schedules": pm_schedule.id,
     })
     yield {Role.ADMIN: admin, Role.PATIENT: patient_user}
     SEEDED.clear()
