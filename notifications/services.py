@@ -2,6 +2,7 @@
 commit, through the email task), and a live `notification.created` event to its owner."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.tasks import send_email
 from core.events import publish
@@ -25,3 +26,16 @@ def notify(*, users, kind, title, body="", data=None, email=True):
                 transaction.on_commit(
                     lambda user=user: send_email.delay(title, body or title, [user.email]), robust=True)
     return notifications
+
+
+def notification_mark_read(*, notification):
+    """Mark one notification read now. Idempotent: one already read keeps its first `read_at` (a
+    conditional UPDATE, so two calls at once stamp it once). Returns the notification as stored."""
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+    notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user):
+    """Mark every unread notification of `user` read now; returns how many were."""
+    return Notification.objects.visible_to(user).unread().update(read_at=timezone.now())
