@@ -79,6 +79,9 @@ class WorkOrder(TrackedModel):
     # The corrective work order a failed checklist step opened, linked to its PM work order.
     follow_up_of = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL,
                                         related_name="follow_up")
+    # The day the overdue notice went to the assignee (workorders.jobs): one email a day, claimed by
+    # a conditional UPDATE so that two runs on one day send one.
+    overdue_notice_on = models.DateField(null=True, blank=True, editable=False)
 
     objects = WorkOrderQuerySet.as_manager()
 

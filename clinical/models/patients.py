@@ -10,6 +10,7 @@ from clinical.choices import BloodType, DocumentKind, Sex
 from clinical.models.directory import DoctorProfile
 from core.db import FieldError
 from core.models import Counter
+from core.sms import validate_e164
 from organisation.models import Department
 
 DEFAULT_HR_LOW = 50
@@ -65,14 +66,15 @@ class Patient(models.Model):
     last_name = models.CharField(max_length=150)
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=16, choices=Sex.choices, default=Sex.UNKNOWN)
-    phone = models.CharField(max_length=32, blank=True)
+    # E.164 ("+966501234567") or blank: the API normalises spaces and dashes away (core.sms).
+    phone = models.CharField(max_length=32, blank=True, validators=[validate_e164])
     email = models.EmailField(blank=True)
     address = models.TextField(blank=True)
     blood_type = models.CharField(max_length=3, choices=BloodType.choices, blank=True)
     medical_history = models.TextField(blank=True)
     allergies = models.TextField(blank=True)
     emergency_contact_name = models.CharField(max_length=150, blank=True)
-    emergency_contact_phone = models.CharField(max_length=32, blank=True)
+    emergency_contact_phone = models.CharField(max_length=32, blank=True, validators=[validate_e164])
     emergency_contact_relation = models.CharField(max_length=64, blank=True)
     department = models.ForeignKey(
         Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="patients"

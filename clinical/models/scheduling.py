@@ -123,6 +123,9 @@ class Appointment(models.Model):
     status = models.CharField(max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED,
                               db_index=True)
     cancel_reason = models.TextField(blank=True)
+    # The slot start the 24-hour reminder was sent for (clinical.jobs): set by the conditional UPDATE
+    # that claims the reminder, so it goes out once per start time; a moved appointment gets another.
+    reminded_for = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

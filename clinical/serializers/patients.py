@@ -15,8 +15,30 @@ from clinical.models import (
 )
 from clinical.serializers.directory import PractisingDoctorField
 from core.serializers import RoleRestrictedFieldsMixin, ScopedPrimaryKeyRelatedField, display_name
+from core.sms import E164_EXAMPLE, normalise_phone
 
 # --- Patients ---------------------------------------------------------------------------------
+
+class PhoneNumberField(serializers.CharField):
+    """A phone number in E.164 form (core.sms.normalise_phone): spaces, dashes, dots and brackets are
+    dropped ("+966 50 123-4567" is stored as "+966501234567"), blank is allowed, anything else is a 400
+    naming the field with an example."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("help_text", f"E.164: + and the country code, then the number, e.g. {E164_EXAMPLE} "
+                                       "(spaces and dashes are dropped); blank for none.")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            return normalise_phone(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc), code="invalid") from exc
+
 
 PATIENT_CONTACT_FIELDS = ["phone", "email", "address", "emergency_contact_name", "emergency_contact_phone",
                           "emergency_contact_relation"]
@@ -29,6 +51,8 @@ class PatientSerializer(serializers.ModelSerializer):
         help_text="The patient's login, when they have one (links the record to it).",
     )
     department_name = serializers.CharField(source="department.name", read_only=True, allow_null=True)
+    phone = PhoneNumberField()
+    emergency_contact_phone = PhoneNumberField()
 
     class Meta:
         model = Patient

@@ -234,9 +234,12 @@ def _check_slot_started(appointment):
 
 
 @transaction.atomic
-def appointment_no_show(*, appointment, by):
-    """Only once the slot has started: before that the patient can still come (409 not_started)."""
-    return transition_appointment(appointment, AppointmentStatus.NO_SHOW, by=by, check=_check_slot_started)
+def appointment_no_show(*, appointment, by, note=""):
+    """Only once the slot has started: before that the patient can still come (409 not_started).
+    `by=None` is the system: the no-show job (clinical.jobs.mark_no_shows) passes its note."""
+    return transition_appointment(appointment, AppointmentStatus.NO_SHOW, by=by, note=note,
+                                  check=_check_slot_started)
+
 
 @transaction.atomic
 def appointment_reschedule(*, appointment, slot, by):

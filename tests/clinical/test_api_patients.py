@@ -18,8 +18,8 @@ from tests.factories.clinical import AppointmentFactory, ConsultationFactory, Ti
 pytestmark = pytest.mark.django_db
 
 NEW_PATIENT = {"first_name": "Ada", "last_name": "Lovelace", "date_of_birth": "1990-05-01", "sex": "female",
-               "phone": "+100", "blood_type": "O+", "emergency_contact_name": "Byron",
-               "emergency_contact_phone": "+200", "emergency_contact_relation": "father"}
+               "phone": "+14155550100", "blood_type": "O+", "emergency_contact_name": "Byron",
+               "emergency_contact_phone": "+14155550200", "emergency_contact_relation": "father"}
 
 
 def _ids(response):
@@ -119,20 +119,20 @@ def test_out_of_scope_patient_is_404_like_a_missing_one(clients, role, other_pat
 def test_patient_edits_only_contact_fields_of_own_record(patient_client):
     record = patient_client.user.patient_record
     response = patient_client.patch(f"/api/patients/{record.id}/", {
-        "phone": "+999", "address": "1 Road", "emergency_contact_name": "Mum"})
+        "phone": "+9665012399", "address": "1 Road", "emergency_contact_name": "Mum"})
     assert response.status_code == 200, response.content
     record.refresh_from_db()
-    assert record.phone == "+999" and record.address == "1 Road" and record.emergency_contact_name == "Mum"
+    assert record.phone == "+9665012399" and record.address == "1 Road" and record.emergency_contact_name == "Mum"
 
 
 def test_patient_sending_a_clinical_field_is_refused_and_nothing_changes(patient_client):
     record = patient_client.user.patient_record
     response = patient_client.patch(f"/api/patients/{record.id}/", {
-        "phone": "+999", "allergies": "none (hacked)", "hr_low": 30, "first_name": "Hacker", "department": None})
+        "phone": "+9665012399", "allergies": "none (hacked)", "hr_low": 30, "first_name": "Hacker", "department": None})
     errors = assert_error(response, 400, fields=["allergies", "hr_low", "first_name"])["errors"]
     assert "department" not in errors  # sent back unchanged (null), so not a change
     record.refresh_from_db()
-    assert record.phone != "+999" and record.allergies == "" and record.hr_low == 50
+    assert record.phone != "+9665012399" and record.allergies == "" and record.hr_low == 50
     assert record.first_name != "Hacker"
 
 
@@ -218,5 +218,5 @@ def test_only_admin_links_a_login_to_a_record(admin_client, nurse_client, depart
 
 def test_patch_answer_keeps_department_name_when_there_is_none(admin_client):
     patient = PatientFactory(department=None)
-    body = admin_client.patch(f"/api/patients/{patient.id}/", {"phone": "+300"}, format="json").json()
-    assert body["department_name"] is None and body["phone"] == "+300"
+    body = admin_client.patch(f"/api/patients/{patient.id}/", {"phone": "+966501230300"}, format="json").json()
+    assert body["department_name"] is None and body["phone"] == "+966501230300"
