@@ -38,6 +38,8 @@ CSRF_TRUSTED_ORIGINS = env.list(
 )
 
 INSTALLED_APPS = [
+    # First: its runserver (ASGI: HTTP and the /ws/events/ WebSocket on one port) replaces Django's.
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "channels",
     "core",
     "organisation",
     "accounts",
@@ -63,6 +66,7 @@ INSTALLED_APPS = [
     "dashboard",
     "reports",
     "notifications",
+    "events",
     "demo",
 ]
 
@@ -256,6 +260,35 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="core.sms.ConsoleSmsBackend")
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
+
+# --- Live events (WebSocket /ws/events/, docs/events.md) --------------------------------------------
+# The channel layer carries committed events (core.events.deliver) to the consumers. With REDIS_URL it
+# is Redis, shared by every web process (and by the Celery worker, whose jobs publish too); without it
+# it is in-process memory, which reaches only the clients of the process that published: enough for
+# `make run` (one server process), not for several processes, and not for events a separate jobs
+# worker publishes.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # socket_timeout stays above the layer's 5 s blocking read (BRPOP); a send is bounded
+                # by EVENTS_SEND_TIMEOUT instead.
+                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+                           "socket_timeout": 5 + 2 * REDIS_SOCKET_TIMEOUT}],
+                "prefix": env.str("CACHE_KEY_PREFIX", default="meditrack") + ":asgi",
+                # A connection stays in its groups at most as long as its token lives (the consumer
+                # closes at expiry); the default day is ample.
+                "group_expiry": 86400,
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# The contract's 5 seconds for the first message ({"token": ...}); then 4401.
+EVENTS_AUTH_TIMEOUT = env.float("EVENTS_AUTH_TIMEOUT", default=5.0)
+# A write that publishes waits at most this long for the channel layer after its commit, then logs a warning.
+EVENTS_SEND_TIMEOUT = env.float("EVENTS_SEND_TIMEOUT", default=max(1.0, REDIS_SOCKET_TIMEOUT))
 
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

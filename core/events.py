@@ -1,15 +1,38 @@
 """Live events: the one way a service announces something (`alert.opened`, `workorder.created`, ...).
 
 `publish()` runs after the current transaction commits (nothing is announced for a rolled-back
-write) and hands the event to the channel layer; the WebSocket consumer at `/ws/events/` delivers
-it to each connected user who may see it, scoped exactly as the REST lists: an event about an
-object names it (`model` label + `pk`) and reaches the users whose `Model.objects.visible_to(user)`
-holds it; an event for named users (`user_ids`, e.g. `notification.created`) reaches only them.
+write) and hands the event to the channel layer (`deliver()`); the WebSocket consumer at
+`/ws/events/` (events/consumers.py) delivers it to each connected user who may see it, scoped
+exactly as the REST lists: an event about an object names it (`model` label + `pk`) and reaches
+the users whose role may list that model and whose `Model.objects.visible_to(user)` holds it; an
+event for named users (`user_ids`, e.g. `notification.created`) reaches only them.
+
+Groups on the channel layer: every authenticated connection joins `events` (the broadcast group:
+events about an object, each connection checks its own scope) and `user.<id>` (its user's events).
+Delivery is best effort: the write has committed already, so a channel layer that is down (Redis
+unreachable) costs a warning in the log, never the request. docs/events.md has the protocol.
 Later consumers of the same events (webhooks) hook in here.
 """
 
+import asyncio
+import json
+import logging
+
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+BROADCAST_GROUP = "events"
+# The channel layer message type: the consumer's handler is EventsConsumer.event_message.
+MESSAGE_TYPE = "event.message"
+
+
+def user_group(user_id):
+    return f"user.{user_id}"
 
 
 def publish(event_type, data, *, instance=None, user_ids=None):
@@ -27,5 +50,37 @@ def publish(event_type, data, *, instance=None, user_ids=None):
     transaction.on_commit(lambda: deliver(event), robust=True)
 
 
+def groups_for(event):
+    """The channel-layer groups an event goes to: its users' groups when it names users, else the
+    broadcast group when it names an object, else none (an event for nobody is dropped)."""
+    if event.get("user_ids") is not None:
+        return [user_group(user_id) for user_id in event["user_ids"]]
+    if event.get("model"):
+        return [BROADCAST_GROUP]
+    return []
+
+
+async def _send(layer, groups, message, timeout):
+    await asyncio.wait_for(asyncio.gather(*(layer.group_send(group, message) for group in groups)), timeout)
+
+
 def deliver(event):
-    """Send a committed event to the channel layer (the live-events helper implements this)."""
+    """Send a committed event to the channel layer. Never raises: a failure is logged as a warning
+    (the write it announces has committed; clients catch up through the REST lists)."""
+    from channels.layers import get_channel_layer  # channels is optional for code that never delivers
+
+    try:
+        # What JSON would carry: datetimes, decimals and UUIDs as strings (the Redis layer packs
+        # with msgpack, which knows none of them).
+        event = json.loads(json.dumps(event, cls=DjangoJSONEncoder))
+        groups = groups_for(event)
+        if not groups:
+            logger.warning("event %s names neither an object nor users: not delivered", event.get("type"))
+            return
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        async_to_sync(_send)(layer, groups, {"type": MESSAGE_TYPE, "event": event}, settings.EVENTS_SEND_TIMEOUT)
+    except Exception as exc:  # any layer failure: Redis down, hung, refusing; a message it cannot pack
+        logger.warning("event %s not delivered: the channel layer failed (%s: %s)",
+                       event.get("type"), type(exc).__name__, exc)

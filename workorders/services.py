@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from accounts.choices import Role
 from core.db import constraint_errors
 from core.errors import Conflict
+from core.events import publish
 from core.models import Counter
 from devices.choices import DeviceStatus
 from workorders import checklists, errors
@@ -69,15 +70,30 @@ def workorder_create(*, by, device, description, work_type, priority, due_date=N
         work_order.save()
     if work_type == WorkType.CORRECTIVE:
         device.downtime_periods.filter(ended_at__isnull=True, work_order__isnull=True).update(work_order=work_order)
+    publish("workorder.created", _event_data(work_order), instance=work_order)
     return work_order
+
+
+def _event_data(work_order):
+    """A new work order's live-event data: ids and states (docs/events.md)."""
+    return {"id": work_order.pk, "work_number": work_order.work_number, "device": work_order.device_id,
+            "status": work_order.status, "priority": work_order.priority, "work_type": work_order.work_type}
+
+
+def _publish_status_changed(work_order, previous_status):
+    publish("workorder.status_changed", {"id": work_order.pk, "work_number": work_order.work_number,
+                                         "status": work_order.status, "previous_status": previous_status},
+            instance=work_order)
 
 
 @transaction.atomic
 def workorder_start(*, work_order, by):
     work_order = _locked(work_order)
     _check_transition(work_order, WorkOrderStatus.IN_PROGRESS)
+    previous_status = work_order.status
     work_order.status = WorkOrderStatus.IN_PROGRESS
     work_order.save(update_fields=["status"])
+    _publish_status_changed(work_order, previous_status)
     return work_order
 
 
@@ -100,10 +116,12 @@ def workorder_close(*, work_order, by, technical_action=None):
     if refusals:
         raise ValidationError(refusals)
     work_order.technical_action = action
+    previous_status = work_order.status
     work_order.status = WorkOrderStatus.CLOSED
     work_order.completed_at = timezone.now()
     work_order.completed_date = timezone.localdate(work_order.completed_at)
     work_order.save(update_fields=["technical_action", "status", "completed_at", "completed_date"])
+    _publish_status_changed(work_order, previous_status)
     failed = checklists.failed_steps(work_order.checklist_results)
     if failed:
         _open_follow_up(work_order, by=by, failed=failed)
