@@ -3,6 +3,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core.jobs import run_job
+from monitoring import escalation, stale
 from monitoring.partitions import ensure_partitions
 
 
@@ -20,3 +21,15 @@ def create_partitions_ahead(*, months_ahead=3, months_back=1, today=None):
 def create_reading_partitions():
     """Daily (beat): create_partitions_ahead, logged by core.jobs.run_job."""
     return run_job("create_reading_partitions", create_partitions_ahead)
+
+
+@shared_task
+def escalate_alerts():
+    """Every minute (beat): monitoring.escalation.escalate_alerts, logged by core.jobs.run_job."""
+    return run_job("escalate_alerts", escalation.escalate_alerts)
+
+
+@shared_task
+def check_stale_monitors():
+    """Every minute (beat): monitoring.stale.check_stale_monitors, logged by core.jobs.run_job."""
+    return run_job("check_stale_monitors", stale.check_stale_monitors)
