@@ -20,6 +20,15 @@ def action_name(request, view):
     return getattr(view, "action", None) or ("get" if method == "head" else method)
 
 
+def allows(allowed, user):
+    """Whether one rule (PUBLIC, AUTHENTICATED or a set of roles) lets `user` in."""
+    if allowed == PUBLIC:
+        return True
+    if not (user and user.is_authenticated):
+        return False
+    return allowed == AUTHENTICATED or (bool(allowed) and getattr(user, "role", None) in allowed)
+
+
 class RolePermission(BasePermission):
     message = "Your role may not use this route."
 
@@ -29,15 +38,9 @@ class RolePermission(BasePermission):
         rules = getattr(view, "role_rules", {})
         action = action_name(request, view)
         if action in ("metadata", "options"):
-            # OPTIONS describes a route to whoever may use any of its actions (and CORS needs it).
-            allowed = PUBLIC if PUBLIC in rules.values() else AUTHENTICATED
-        else:
-            allowed = rules.get(action)
-        if allowed == PUBLIC:
-            return True
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False  # DRF turns this into 401 when an authenticator could have helped
-        if allowed == AUTHENTICATED:
-            return True
-        return bool(allowed) and getattr(user, "role", None) in allowed
+            # OPTIONS describes a route to whoever may use any of its actions: a role that may use
+            # none gets 403 like every other request (CORS preflights never get here: the CORS
+            # middleware answers them).
+            return any(allows(allowed, request.user) for allowed in rules.values())
+        # An anonymous caller refused here gets 401 (DRF: an authenticator could have helped).
+        return allows(rules.get(action), request.user)

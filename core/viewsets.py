@@ -46,6 +46,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from core.db import constraint_errors
+from core.permissions import allows
 
 WRITE_ACTIONS = frozenset({"create", "update", "partial_update", "destroy"})
 
@@ -56,6 +57,17 @@ class BaseViewSet(viewsets.GenericViewSet):
     read_serializer_class = None  # the shape of every answer; defaults to serializer_class
     write_actions = WRITE_ACTIONS
     action_scopes = {}  # action -> QuerySet method taking the user, for an action with its own scope
+
+    # -- OPTIONS ------------------------------------------------------------------------------
+    def options(self, request, *args, **kwargs):
+        """As DRF's, but `Allow` names only the methods the caller's role may use on this URL."""
+        rules = getattr(self, "role_rules", {})
+        action_map = getattr(self, "action_map", {}) or {}
+        permitted = [method for method in self.allowed_methods
+                     if method == "OPTIONS" or allows(rules.get(action_map.get(method.lower())), request.user)
+                     or (method == "HEAD" and allows(rules.get(action_map.get("get")), request.user))]
+        self.headers["Allow"] = ", ".join(permitted)
+        return super().options(request, *args, **kwargs)
 
     # -- which rows ---------------------------------------------------------------------------
     def get_model(self):

@@ -194,10 +194,21 @@ def test_unknown_api_path_is_json_404_for_writes_even_with_csrf_checks():
         assert_error(getattr(client, method)("/api/departments", {}, format="json"), 404, "not_found")
 
 
-def test_options_describes_a_route_to_signed_in_users(client_for, api_client):
-    assert client_for(Role.PATIENT).options("/api/users/").status_code == 200
+def test_options_describes_a_route_only_to_roles_that_may_use_it(client_for, api_client):
+    assert client_for(Role.ADMIN).options("/api/users/").status_code == 200
+    assert_error(client_for(Role.PATIENT).options("/api/users/"), 403)  # may use none of its actions
+    assert_error(client_for(Role.NURSE).options("/api/pm-schedules/"), 403)
     assert_error(api_client.options("/api/users/"), 401)
     assert api_client.options("/api/auth/login/").status_code == 200
+
+
+def test_options_allow_header_names_only_the_methods_the_role_may_use(client_for):
+    engineer = client_for(Role.ENGINEER).options("/api/pm-schedules/")  # reads only
+    assert engineer.status_code == 200
+    assert sorted(engineer["Allow"].split(", ")) == ["GET", "HEAD", "OPTIONS"]
+    assert "POST" not in engineer.json().get("actions", {})
+    admin = client_for(Role.ADMIN).options("/api/pm-schedules/")
+    assert sorted(admin["Allow"].split(", ")) == ["GET", "HEAD", "OPTIONS", "POST"]
 
 
 def test_detail_routes_ignore_list_filters(admin_client):
