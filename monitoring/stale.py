@@ -100,7 +100,7 @@ def _is_watched(device):
 
 def silent_monitors(cutoff):
     """THE detection query: watched monitors silent since before `cutoff`, with no live offline
-    alert for their patient yet, longest silent first. Rows: pk, silent_since, last_reading_at."""
+    alert for their patient yet, longest silent first. Rows: pk, silent_since."""
     return (
         _watched(Device.objects.all())
         .annotate(last_reading_at=newest_reading("pk"))
@@ -108,7 +108,7 @@ def silent_monitors(cutoff):
         .filter(silent_since__lt=cutoff)
         .exclude(Exists(_live_offline().filter(patient_id=OuterRef("patient_id"))))
         .order_by("silent_since", "pk")
-        .values("pk", "silent_since", "last_reading_at")
+        .values("pk", "silent_since")
     )
 
 
@@ -347,7 +347,7 @@ def check_stale_monitors(*, now=None, limit=None):
         "went_offline": went_offline,
         "came_back": reasons.count(FLOWING),
         "no_longer_watched": sum(reason in (UNASSIGNED, OUT_OF_SERVICE, DELETED) for reason in reasons),
-        "still_offline": _live_offline().count() - went_offline,
+        "still_offline": max(0, _live_offline().count() - went_offline),
         "capped": capped_closing + capped_silent,
         "failed": failed_closing + failed_opening,
     }

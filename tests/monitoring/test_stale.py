@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 from devices.choices import DeviceStatus
 from devices.models import DowntimePeriod
 from devices.services import device_assign_patient, device_set_status, device_unassign_patient
+from monitoring import stale
 from monitoring.choices import AlertKind, AlertSeverity, AlertStatus
 from monitoring.models import Alert, Reading
 from monitoring.stale import check_stale_monitors
@@ -22,6 +23,7 @@ from notifications.models import Notification
 from tests.devices.helpers import count_queries
 from tests.factories import DepartmentFactory, PatientFactory, UserFactory
 from tests.factories.equipment import DeviceFactory
+from tests.factories.monitoring import AlertFactory
 from workorders.choices import Priority, WorkOrderStatus, WorkType
 from workorders.models import WorkOrder
 from workorders.services import workorder_close, workorder_start, workorder_update
@@ -349,6 +351,15 @@ def test_silence_after_recovery_opens_a_new_alert_and_work_order(ward, run):
         status=AlertStatus.OPEN).work_order
 
 
+def test_an_acknowledged_offline_alert_resolves_too(ward, run):
+    run(T0)
+    Alert.objects.update(status=AlertStatus.ACKNOWLEDGED, acknowledged_by=ward.nurse, acknowledged_at=T0)
+    back_at(ward, T0 + timedelta(minutes=2))
+    assert run(T0 + timedelta(minutes=3)) == report(came_back=1)
+    alert = Alert.objects.get()
+    assert (alert.status, alert.acknowledged_by, alert.resolved_by) == (AlertStatus.RESOLVED, ward.nurse, None)
+
+
 # --- no longer watched -----------------------------------------------------------------------------
 
 def test_a_monitor_unassigned_while_offline_resolves_its_alert_and_ends_its_downtime(ward, run, events):
@@ -382,6 +393,17 @@ def test_a_monitor_taken_out_of_service_while_offline_resolves_its_alert_only(wa
     assert run(T0 + timedelta(minutes=7, seconds=1))["went_offline"] == 1
 
 
+def test_an_offline_alert_whose_monitor_is_gone_resolves(ward, run):
+    with at(T0):
+        AlertFactory(patient=ward.patient, device=None, kind=AlertKind.DEVICE_OFFLINE,
+                     first_value=None, last_value=None, peak_value=None, note="No data.")
+    assert run(T0 + timedelta(minutes=1)) == report(no_longer_watched=1, went_offline=1)
+    gone = Alert.objects.get(device=None)
+    assert gone.status == AlertStatus.RESOLVED
+    assert gone.note.endswith("Monitor deleted (seen at 2026-12-01 12:01:00 UTC).")
+    assert Alert.objects.get(device=ward.monitor).status == AlertStatus.OPEN  # the patient's own monitor is silent
+
+
 # --- bounds and statements -----------------------------------------------------------------------
 
 def test_a_pass_is_bounded_and_reports_what_it_left(ward, run):
@@ -390,6 +412,24 @@ def test_a_pass_is_bounded_and_reports_what_it_left(ward, run):
     assert run(T0, limit=2) == report(went_offline=2, capped=2)
     assert run(T0, limit=2) == report(went_offline=2, still_offline=2)
     assert run(T0, limit=2) == report(still_offline=4)
+
+
+def test_one_monitor_failing_rolls_back_alone_and_the_others_go_on(ward, run, monkeypatch, caplog):
+    second = new_monitor(ward.department, ward.engineer)
+    real = stale.workorder_create
+
+    def failing(*, device, **kwargs):
+        if device.pk == ward.monitor.pk:
+            raise RuntimeError("work-order numbering is down")
+        return real(device=device, **kwargs)
+
+    monkeypatch.setattr(stale, "workorder_create", failing)
+    assert run(T0) == report(went_offline=1, failed=1)
+    assert "check_stale_monitors: raising failed" in caplog.text
+    assert list(Alert.objects.values_list("device_id", flat=True)) == [second.pk]  # nothing half-made for the first
+    assert list(DowntimePeriod.objects.values_list("device_id", flat=True)) == [second.pk]
+    monkeypatch.setattr(stale, "workorder_create", real)
+    assert run(T0 + timedelta(seconds=30)) == report(went_offline=1, still_offline=1)
 
 
 def monitors_with_data(ward, count):
