@@ -34,49 +34,50 @@ def test_breach_bands_with_default_thresholds(bpm, expected):
     assert breach_of(bpm, 50, 120) == expected
 
 
-def test_breaches_open_one_alert_per_kind_and_later_breaches_update_it(ward):
-    post_bpms(ward.nurse, ward.monitor, [70, 130, 125, 45])
+def test_sustained_breaches_open_one_alert_per_kind_and_later_breaches_update_it(ward):
+    # Sustained: 3 consecutive readings beyond the threshold (see tests/monitoring/test_rules.py).
+    post_bpms(ward.nurse, ward.monitor, [70, 130, 125, 140, 45, 45, 45])
     alerts = {a.kind: a for a in Alert.objects.all()}
     assert set(alerts) == {"tachycardia", "bradycardia"}
     tachy = alerts["tachycardia"]
     assert (tachy.breach_count, tachy.first_value, tachy.last_value, tachy.peak_value, tachy.severity) == (
-        2, 130, 125, 130, "warning")
+        3, 130, 140, 140, "warning")
     post_bpms(ward.nurse, ward.monitor, [160, 122], start=timezone.now() - timedelta(minutes=10))
     tachy.refresh_from_db()
     assert Alert.objects.filter(kind="tachycardia").count() == 1
-    assert (tachy.breach_count, tachy.last_value, tachy.peak_value, tachy.severity) == (4, 122, 160, "critical")
+    assert (tachy.breach_count, tachy.last_value, tachy.peak_value, tachy.severity) == (5, 122, 160, "critical")
 
 
 def test_replayed_batch_does_not_count_breaches_twice(ward):
     start = timezone.now() - timedelta(minutes=5)
-    post_bpms(ward.nurse, ward.monitor, [130, 131], start=start)
-    post_bpms(ward.nurse, ward.monitor, [130, 131], start=start)
-    assert Alert.objects.get().breach_count == 2
+    post_bpms(ward.nurse, ward.monitor, [130, 131, 132], start=start)
+    post_bpms(ward.nurse, ward.monitor, [130, 131, 132], start=start)
+    assert Alert.objects.get().breach_count == 3
 
 
 def test_patient_thresholds_are_used(ward):
     ward.patient.hr_high = 90
     ward.patient.save()
-    post_bpms(ward.nurse, ward.monitor, [95])
+    post_bpms(ward.nurse, ward.monitor, [95, 95, 95])
     assert Alert.objects.get().kind == "tachycardia"
 
 
 def test_a_resolved_alert_lets_a_new_one_open(ward):
-    post_bpms(ward.nurse, ward.monitor, [130])
+    post_bpms(ward.nurse, ward.monitor, [130, 130, 130])
     first = Alert.objects.get()
     ward.nurse.post(f"/api/alerts/{first.id}/resolve/", {}, format="json")
-    post_bpms(ward.nurse, ward.monitor, [135], start=timezone.now() - timedelta(minutes=1))
+    post_bpms(ward.nurse, ward.monitor, [135, 135, 135], start=timezone.now() - timedelta(minutes=1))
     assert Alert.objects.count() == 2
     assert Alert.objects.get(status=AlertStatus.OPEN).last_value == 135
 
 
 def test_acknowledged_alert_keeps_being_updated(ward):
-    post_bpms(ward.nurse, ward.monitor, [130])
+    post_bpms(ward.nurse, ward.monitor, [130, 130, 130])
     alert = Alert.objects.get()
     ward.doctor.post(f"/api/alerts/{alert.id}/acknowledge/")
     post_bpms(ward.nurse, ward.monitor, [140], start=timezone.now() - timedelta(minutes=1))
     alert.refresh_from_db()
-    assert (Alert.objects.count(), alert.status, alert.breach_count) == (1, "acknowledged", 2)
+    assert (Alert.objects.count(), alert.status, alert.breach_count) == (1, "acknowledged", 4)
 
 
 # --- routes -------------------------------------------------------------------------------------
