@@ -5,12 +5,16 @@ def logging_config(*, level):
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "core.middleware.RequestIdLogFilter"}},
+        "filters": {
+            "request_id": {"()": "core.middleware.RequestIdLogFilter"},
+            "client_error_tracebacks": {"()": "core.middleware.ClientErrorTracebackFilter"},
+        },
         "formatters": {
             "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         },
         "handlers": {
-            "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+            "console": {"class": "logging.StreamHandler", "formatter": "plain",
+                        "filters": ["request_id", "client_error_tracebacks"]},
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {

@@ -19,6 +19,16 @@ class RequestIdLogFilter(logging.Filter):
         return True
 
 
+class ClientErrorTracebackFilter(logging.Filter):
+    """A refused request (4xx) is one line, not a traceback: Django logs an admin 403 or a 404 with
+    the exception that raised it, which says nothing an operator needs. 5xx keep theirs."""
+
+    def filter(self, record):
+        if record.name == "django.request" and getattr(record, "status_code", 500) < 500:
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 class RequestIdMiddleware:
     """Accepts a sane incoming X-Request-ID (from the proxy) or makes one; echoes it back."""
 
