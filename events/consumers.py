@@ -13,8 +13,9 @@ Protocol (docs/events.md):
 5. If an event's scope cannot be checked (the database is down), the server closes with 1011: the
    client reconnects and catches up through the REST lists rather than silently missing an alert.
 
-Each connection checks each broadcast event against its own user's scope (events/scopes.py): one
-small indexed query per event per connection, run when the event arrives.
+Each connection checks each event against its own user's scope when it arrives (events/scopes.py):
+the user row (a user deactivated since is closed with 4401) and, for an event about an object, one
+`visible_to(user).filter(pk=...).exists()`: two small indexed queries per event per connection.
 """
 
 import asyncio
@@ -111,10 +112,14 @@ class EventsConsumer(AsyncWebsocketConsumer):
             return
         event = message["event"]
         try:
-            allowed = await database_sync_to_async(scopes.may_receive)(self.user, event)
+            self.user = await database_sync_to_async(scopes.current_user)(self.user)
+            allowed = self.user is not None and await database_sync_to_async(scopes.may_receive)(self.user, event)
         except Exception:
             logger.exception("event %s: the scope check failed; closing the connection (1011)", event.get("type"))
             await self.close(code=CLOSE_INTERNAL)
+            return
+        if self.user is None:  # deactivated or no longer approved since the token was checked
+            await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         if allowed:
             await self._send_event({"type": event["type"], "at": event["at"], "data": event["data"]})

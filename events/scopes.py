@@ -2,12 +2,14 @@
 
 An event about an object (`model` label + `pk`) reaches a user whose role may call that model's
 REST list (READER_ROLES: the list route's `role_rules`, pinned by tests/events/test_scopes.py) and
-whose `Model.objects.visible_to(user)` holds the object, read when the event arrives (so it is the
-scope at that moment, as a REST read would be). An event naming users (`user_ids`) reaches only
+whose `Model.objects.visible_to(user)` holds the object, both read when the event arrives (the user
+row too: the scope at that moment, as a REST read would see it). An event naming users (`user_ids`) reaches only
 those users. A model missing from READER_ROLES reaches nobody (fail closed).
 """
 
 from django.apps import apps
+
+from events.auth import APPROVED
 
 # Role values (accounts.choices.Role) per model label; kept equal to the REST list's role_rules
 # (alerts: CARE_TEAM, devices: DEVICE_READERS, work orders: WORKORDER_READERS) by a test, because
@@ -17,6 +19,15 @@ READER_ROLES = {
     "devices.Device": frozenset({"admin", "doctor", "engineer", "nurse"}),
     "workorders.WorkOrder": frozenset({"admin", "engineer", "nurse"}),
 }
+
+
+def current_user(user):
+    """The user as stored now, or None when they may no longer sign in (deactivated, no longer
+    approved, deleted): a REST request re-reads its user too."""
+    fresh = type(user).objects.filter(pk=user.pk).first()
+    if fresh is None or not fresh.is_active or getattr(fresh, "approval_status", APPROVED) != APPROVED:
+        return None
+    return fresh
 
 
 def may_receive(user, event):
