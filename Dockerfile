@@ -17,6 +17,7 @@ COPY monitoring ./monitoring
 COPY dashboard ./dashboard
 COPY reports ./reports
 COPY notifications ./notifications
+COPY events ./events
 COPY demo ./demo
 COPY manage.py gunicorn.conf.py ./
 # The app user owns what it writes: uploads, and Celery beat's schedule (a named volume mounted on
@@ -29,4 +30,6 @@ RUN DEBUG=off SECRET_KEY=collectstatic-only python manage.py collectstatic --noi
 
 USER meditrack
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# ASGI: the API and the live-events WebSocket (/ws/events/) on one port. gunicorn.conf.py stays for an
+# HTTP-only (WSGI) deployment: `gunicorn config.wsgi:application` serves no WebSocket (docs/events.md).
+CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--access-log", "-", "config.asgi:application"]

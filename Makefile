@@ -1,4 +1,5 @@
-# MediTrack: `make run` serves the API on http://127.0.0.1:8000 and runs the periodic jobs (a Celery
+# MediTrack: `make run` serves the API on http://127.0.0.1:8000 and the live events on
+# ws://127.0.0.1:8000/ws/events/ (one ASGI server: docs/events.md), and runs the periodic jobs (a Celery
 # worker with embedded beat; no Redis needed: docs/jobs.md); `make test` runs the whole suite.
 # `make run PORT=8001` serves another port, `make run JOBS=off` the API only.
 PYTHON ?= python3
@@ -27,7 +28,8 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-# runserver and the jobs worker start and stop together (config/devserver.py): Ctrl+C stops both.
+# runserver (daphne's: HTTP and WebSocket) and the jobs worker start and stop together
+# (config/devserver.py): Ctrl+C stops both.
 run: seed
 	$(BIN)/python -m config.devserver $(HOST):$(PORT)$(if $(filter off,$(JOBS)), --no-jobs)
 

@@ -1,6 +1,12 @@
 """`make run`: Django's development server and a Celery worker with embedded beat, started and
 stopped together.
 
+The development server is daphne's `runserver` (daphne is first in INSTALLED_APPS): ASGI, so the API
+(http://ADDR/api/) and the live events WebSocket (ws://ADDR/ws/events/, docs/events.md) share one
+port and one process, whose in-memory channel layer reaches every client when REDIS_URL is unset.
+Events the jobs worker publishes (escalations, silent monitors) reach the clients only through Redis
+(REDIS_URL): without it the worker's in-memory layer has no clients.
+
     python -m config.devserver [ADDR] [--no-jobs] [--noreload]
 
 ADDR defaults to 127.0.0.1:8000. The worker runs with MEDITRACK_JOBS_WORKER=1: without REDIS_URL its
@@ -125,8 +131,8 @@ def main(argv=None):
             broker = "Redis (REDIS_URL)" if env.get("REDIS_URL") else f"the filesystem broker in {folder}"
             print(f"devserver: jobs worker with beat, pid {processes[-1].pid}, on {broker}", flush=True)
         processes.append(start(server_command(args.addr, args.noreload), env))
-        print(f"devserver: API on http://{args.addr}/api/, pid {processes[-1].pid}; Ctrl+C stops both",
-              flush=True)
+        print(f"devserver: API on http://{args.addr}/api/ and live events on ws://{args.addr}/ws/events/, "
+              f"pid {processes[-1].pid}; Ctrl+C stops both", flush=True)
         while True:
             for process in processes:
                 if process.poll() is not None:

@@ -136,3 +136,27 @@ def test_worker_and_beat_run_the_web_image_with_the_same_settings():
     # One beat only: the worker does not embed another (each job would be sent twice).
     assert "-B" not in all_services["worker"]["command"].split()
     assert "--beat" not in all_services["worker"]["command"]
+
+
+def test_web_serves_http_and_the_websocket_with_daphne_after_migrating():
+    command = services()["web"]["command"]
+    migrate, _, serve = command.partition("&&")
+    assert "manage.py migrate" in migrate
+    serve = serve.strip().removesuffix('"').split()
+    assert serve[:2] == ["exec", "daphne"]  # exec: daphne gets the stop signal
+    assert serve[-1] == "config.asgi:application"  # ASGI: /api/ and /ws/events/ on the one published port
+    assert (serve[serve.index("--bind") + 1], serve[serve.index("--port") + 1]) == ("0.0.0.0", "8000")
+    assert "gunicorn" not in command
+
+
+def test_the_image_runs_daphne_by_default():
+    cmd = next(line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD"))
+    assert '"daphne"' in cmd and '"config.asgi:application"' in cmd
+
+
+def test_the_jobs_share_the_webs_redis_so_their_events_reach_the_websocket():
+    # Escalations and silent monitors publish from the worker: only a shared Redis channel layer carries
+    # them to the clients connected to web.
+    all_services = services()
+    assert all_services["web"]["environment"]["REDIS_URL"]
+    assert all_services["worker"]["environment"]["REDIS_URL"] == all_services["web"]["environment"]["REDIS_URL"]

@@ -1,8 +1,8 @@
 """`make run`'s launcher (config/devserver.py), for real: runserver and a Celery worker with embedded
 beat on the filesystem broker, against a temporary SQLite database and broker folder. Beat sends
 the token flush every second; the worker runs it (the expired token leaves the database and each
-run logs its report); stopping
-the launcher leaves none of its processes behind."""
+run logs its report); the same port serves the live-events WebSocket (runserver is daphne's, ASGI);
+stopping the launcher leaves none of its processes behind."""
 
 import os
 import shutil
@@ -16,6 +16,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from rest_framework_simplejwt.tokens import AccessToken
+
+from tests.events.wsclient import Closed, WebSocket
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -92,7 +95,12 @@ def site(tmp_path, migrated):
     with sqlite3.connect(database) as db:
         db.execute("INSERT INTO token_blacklist_outstandingtoken (jti, token, created_at, expires_at) "
                    "VALUES ('expired', 'x', '2026-01-01 00:00:00', '2026-01-02 00:00:00')")
-    return {"env": env, "database": database, "log": tmp_path / "launcher.log", "tmp": tmp_path}
+        # A nurse for the WebSocket check (no password: she only needs an access token).
+        user_id = db.execute(
+            "INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff, "
+            "is_active, date_joined, role, approval_status, email_verified, phone) VALUES ('!', 0, 'nurse', '', '', "
+            "'nurse@example.org', 0, 1, '2026-01-01 00:00:00', 'nurse', 'approved', 1, '')").lastrowid
+    return {"env": env, "database": database, "log": tmp_path / "launcher.log", "tmp": tmp_path, "user_id": user_id}
 
 
 def launch(site, *args):
@@ -116,10 +124,35 @@ def answers(port):
         return False
 
 
+def access_token(user_id):
+    """An access token the server accepts: both sides sign with the same (development) key."""
+    token = AccessToken()
+    token["user_id"] = str(user_id)
+    return str(token)
+
+
+def websocket_close_code(port, first_message):
+    socket_ = WebSocket("127.0.0.1", port)
+    assert socket_.status == 101
+    socket_.send_text(first_message)
+    try:
+        while True:
+            socket_.receive()
+    except Closed as closed:
+        return closed.code
+
+
 def test_launcher_runs_beat_jobs_on_the_filesystem_broker_and_stops_everything(site):
     launcher, port = launch(site)
     try:
         wait_for(lambda: answers(port), 45, "the API answers", site["log"])
+        # The same port serves the WebSocket: a bad token is closed with 4401, a good one gets its session.
+        assert websocket_close_code(port, '{"token": "not-a-token"}') == 4401
+        socket_ = WebSocket("127.0.0.1", port)
+        socket_.send_json({"token": access_token(site["user_id"])})
+        ready = socket_.receive_json()
+        socket_.close()
+        assert (ready["type"], ready["data"]["user_id"]) == ("session.ready", site["user_id"])
         # runserver + its autoreloader child, the worker + beat's process.
         wait_for(lambda: len(children_of(launcher.pid)) >= 4, 10, "four processes started", site["log"])
         wait_for(lambda: expired_tokens(site["database"]) == 0, 20, "the flush ran in the worker", site["log"])
