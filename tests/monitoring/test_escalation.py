@@ -41,8 +41,8 @@ def run(minutes=0, seconds=0, **kwargs):
 @pytest.fixture
 def scene(db):
     """A patient (with a login) in a department, their mapped doctor, the department's nurses, and
-    people who must not be told: a nurse elsewhere, an unmapped doctor, the department's engineer,
-    an inactive nurse of the department, an admin."""
+    people who must not be told: a nurse elsewhere, an unmapped doctor, a mapped doctor still
+    pending, the department's engineer, an inactive nurse of the department, an admin."""
     department = DepartmentFactory()
     patient_user = UserFactory(patient=True)
     patient = patient_user.patient_record
@@ -50,6 +50,8 @@ def scene(db):
     patient.save(update_fields=["department"])
     doctor = UserFactory(doctor=True, department=department)
     PatientDoctorMappingFactory(patient=patient, doctor=doctor.doctor_profile)
+    # Mapped, but a sign-up still pending (not practising): not told.
+    PatientDoctorMappingFactory(patient=patient, doctor=UserFactory(doctor=True, pending=True).doctor_profile)
     return SimpleNamespace(
         department=department, patient=patient, patient_user=patient_user, doctor=doctor,
         nurses=[UserFactory(role=Role.NURSE, department=department) for _ in range(2)],
@@ -155,8 +157,7 @@ def test_the_patients_doctors_and_department_nurses_are_notified_and_nobody_else
     assert notification.data == {"alert": alert.pk, "patient": scene.patient.pk, "kind": "tachycardia",
                                  "severity": "critical", "escalation_level": 1}
     assert notification.read_at is None
-    # No clinical free text: the alert's note never reaches a title or body.
-    assert "MRN" in notification.body and "Escalation level 1 of 3" in notification.body
+    assert scene.patient.medical_record_number in notification.body and "Escalation level 1 of 3" in notification.body
 
 
 def test_the_alert_note_is_not_sent(scene):
