@@ -42,6 +42,7 @@ API_RESOURCES = {
     "consultations": "/api/consultations/",
     "records": "/api/records/",
     "alerts": "/api/alerts/",
+    "notifications": "/api/notifications/",
     "health": "/api/health/",
 }
 
