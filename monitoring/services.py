@@ -297,11 +297,10 @@ def _values_of(episode, status, config):
             episode.device_id, episode.device_suspect, note)
 
 
-def _event(kind_of_event, pk, patient, kind, values, **extra):
-    severity, status, *_rest = values
-    alert = Alert(pk=pk, patient_id=patient, kind=kind)
-    publish(kind_of_event, {"id": pk, "patient": patient, "kind": kind, "severity": severity, "status": status,
-                            "peak_value": values[4], "device_suspect": values[10], **extra}, instance=alert)
+def _event(event_type, pk, patient, kind, values, **extra):
+    alert = Alert(pk=pk, patient_id=patient, kind=kind, severity=values[0], status=values[1], peak_value=values[4],
+                  device_suspect=values[10])
+    publish_alert(event_type, alert, **extra)
 
 
 def _write_alerts(cursor, config, inserts, updates):
@@ -392,6 +391,17 @@ def readings_ingest(batch):
 
 # --- alert decisions ---------------------------------------------------------------------------
 
+def alert_event_data(alert, **extra):
+    """What an alert event carries: ids and states, never the note (clinical free text)."""
+    return {"id": alert.pk, "patient": alert.patient_id, "kind": alert.kind, "severity": alert.severity,
+            "status": alert.status, "peak_value": alert.peak_value, "device_suspect": alert.device_suspect, **extra}
+
+
+def publish_alert(event_type, alert, **extra):
+    """alert.opened / alert.updated / alert.resolved about `alert`, sent after commit."""
+    publish(event_type, alert_event_data(alert, **extra), instance=alert)
+
+
 def _alert_transition(alert, action):
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status not in ALERT_TRANSITIONS[action]:
@@ -404,6 +414,7 @@ def alert_acknowledge(*, alert, by):
     alert = _alert_transition(alert, "acknowledge")
     alert.status, alert.acknowledged_by, alert.acknowledged_at = AlertStatus.ACKNOWLEDGED, by, timezone.now()
     alert.save(update_fields=["status", "acknowledged_by", "acknowledged_at"])
+    publish_alert("alert.updated", alert)
     return alert
 
 
@@ -413,6 +424,7 @@ def alert_resolve(*, alert, by, note=""):
     alert.status, alert.resolved_by, alert.resolved_at = AlertStatus.RESOLVED, by, timezone.now()
     alert.note = note or alert.note
     alert.save(update_fields=["status", "resolved_by", "resolved_at", "note"])
+    publish_alert("alert.resolved", alert)
     return alert
 
 
