@@ -154,7 +154,8 @@ def _raise_offline(device_pk, *, now, cutoff):
     """Open the alert, work order and downtime of one silent monitor, or nothing if, under its row
     lock, it is no longer silent, watched or without a live offline alert. Answers the alert or None."""
     with transaction.atomic():
-        device = Device.objects.select_for_update().filter(pk=device_pk).first()
+        device = (Device.objects.select_related("patient", "hospital", "room", "assigned_engineer")
+                  .select_for_update(of=("self",)).filter(pk=device_pk).first())
         if device is None or not _is_watched(device):
             return None
         if _live_offline().filter(patient_id=device.patient_id).exists():
@@ -163,7 +164,6 @@ def _raise_offline(device_pk, *, now, cutoff):
         silent_since = max(last or device.updated_at, device.updated_at)
         if silent_since >= cutoff:
             return None
-        device = Device.objects.select_related("patient", "hospital", "room", "assigned_engineer").get(pk=device.pk)
         patient = device.patient
         never = last is None or last < device.updated_at
         since = f"{_at(silent_since)}" + (" (no reading since it was assigned or last changed)" if never else "")
