@@ -28,16 +28,22 @@ def email_overdue_work_orders(*, today=None, limit=None):
     its email (notifications.notify, one email). `overdue_notice_on` (the day of the last notice) is
     claimed by a conditional UPDATE in the same transaction, so two passes on one day send one, and
     the next day sends again. Unassigned ones are skipped (counted, `unassigned`). Bounded by `limit`
-    (OVERDUE_NOTICES_MAX_PER_RUN, 1000), the longest overdue first."""
-    today = today or timezone.localdate()
+    (OVERDUE_NOTICES_MAX_PER_RUN, 1000), the longest overdue first. Without an explicit `today`, a
+    pass before OVERDUE_NOTICES_FROM_HOUR (7, local time) sends nothing (`waiting`): the first
+    hourly pass from 07:00 sends the day's notices."""
     limit = limit or getattr(settings, "OVERDUE_NOTICES_MAX_PER_RUN", 1000)
-    overdue = WorkOrder.objects.filter(overdue_q(today))
-    due_today = overdue.exclude(overdue_notice_on=today)
-    report = {
-        "unassigned": due_today.filter(assigned_to__isnull=True).count(),
-        "inactive_assignee": due_today.filter(assigned_to__is_active=False).count(),
-        "candidates": 0, "notified": 0, "already_notified": 0,
-    }
+    report = {"waiting": False, "unassigned": 0, "inactive_assignee": 0, "candidates": 0, "notified": 0,
+              "already_notified": 0}
+    if today is None:
+        now = timezone.localtime()
+        if now.hour < getattr(settings, "OVERDUE_NOTICES_FROM_HOUR", 7):
+            # The pass runs hourly; the day's notices wait for the working day (07:00 local), not midnight.
+            report["waiting"] = True
+            return report
+        today = now.date()
+    due_today = WorkOrder.objects.filter(overdue_q(today)).exclude(overdue_notice_on=today)
+    report["unassigned"] = due_today.filter(assigned_to__isnull=True).count()
+    report["inactive_assignee"] = due_today.filter(assigned_to__is_active=False).count()
     candidates = list(due_today.filter(assigned_to__is_active=True)
                       .select_related("assigned_to", "device").order_by("due_date", "id")[:limit])
     report["candidates"] = len(candidates)

@@ -2,9 +2,10 @@
 with its in-app notification; twice in a day sends once, the next day sends again."""
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -40,7 +41,8 @@ def run(django_capture_on_commit_callbacks, today=TODAY, **kwargs):
 def test_one_email_and_notification_a_day_and_again_the_next_day(overdue, engineer, mailoutbox,
                                                                   django_capture_on_commit_callbacks):
     first = run(django_capture_on_commit_callbacks)
-    assert first == {"unassigned": 0, "inactive_assignee": 0, "candidates": 1, "notified": 1, "already_notified": 0}
+    assert first == {"waiting": False, "unassigned": 0, "inactive_assignee": 0, "candidates": 1, "notified": 1,
+                     "already_notified": 0}
     assert run(django_capture_on_commit_callbacks)["notified"] == 0  # the same day: nothing more
     [email] = mailoutbox
     assert email.to == ["eng@example.org"]
@@ -80,7 +82,8 @@ def test_without_an_active_assignee_it_is_skipped_and_counted(mailoutbox, django
     gone = UserFactory(engineer=True, is_active=False)
     WorkOrderFactory(device=DeviceFactory(assigned_engineer=gone), due_date=TODAY - timedelta(days=2))
     report = run(django_capture_on_commit_callbacks)
-    assert report == {"unassigned": 1, "inactive_assignee": 1, "candidates": 0, "notified": 0, "already_notified": 0}
+    assert report == {"waiting": False, "unassigned": 1, "inactive_assignee": 1, "candidates": 0, "notified": 0,
+                      "already_notified": 0}
     assert mailoutbox == []
     unassigned.refresh_from_db()
     assert unassigned.overdue_notice_on is None
@@ -115,8 +118,23 @@ def test_the_task_and_the_command_run_the_same_pass(overdue, capsys, mailoutbox,
     with django_capture_on_commit_callbacks(execute=True):
         call_command("email_overdue_work_orders", "--today", "2026-03-10")
     assert json.loads(capsys.readouterr().out)["notified"] == 1
-    with django_capture_on_commit_callbacks(execute=True):
-        report = tasks.email_overdue_work_orders()  # today for real: a later day than 2026-03-10
+    with (time_machine.travel(datetime(2026, 3, 11, 9, 0, tzinfo=UTC), tick=False),
+          django_capture_on_commit_callbacks(execute=True)):
+        report = tasks.email_overdue_work_orders()  # today: 11 March
     assert report["notified"] == 1 and len(mailoutbox) == 2
     with pytest.raises(CommandError, match="--today"):
         call_command("email_overdue_work_orders", "--today", "yesterday")
+
+
+def test_the_scheduled_pass_waits_for_seven_in_the_morning(overdue, mailoutbox, django_capture_on_commit_callbacks):
+    with time_machine.travel(datetime(2026, 3, 10, 6, 59, tzinfo=UTC), tick=False):  # TIME_ZONE is UTC
+        assert run(django_capture_on_commit_callbacks, today=None) == {
+            "waiting": True, "unassigned": 0, "inactive_assignee": 0, "candidates": 0, "notified": 0,
+            "already_notified": 0}
+    assert mailoutbox == []
+    with time_machine.travel(datetime(2026, 3, 10, 7, 0, tzinfo=UTC), tick=False):
+        assert run(django_capture_on_commit_callbacks, today=None)["notified"] == 1
+        assert run(django_capture_on_commit_callbacks, today=None)["notified"] == 0
+    with time_machine.travel(datetime(2026, 3, 11, 0, 30, tzinfo=UTC), tick=False):
+        assert run(django_capture_on_commit_callbacks, today=None)["waiting"] is True  # after midnight: not yet
+    assert len(mailoutbox) == 1
