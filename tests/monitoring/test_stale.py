@@ -465,3 +465,11 @@ def test_the_command_refuses_bad_options(ward, arguments):
     with pytest.raises(CommandError):
         call_command("check_stale_monitors", *arguments)
     assert not Alert.objects.exists()
+
+
+def test_the_celery_task_runs_the_same_pass(ward, run):
+    from monitoring.tasks import check_stale_monitors as task  # the beat entry's task
+
+    with at(T0):
+        assert task.apply().get() == report(went_offline=1)
+    assert Alert.objects.get().device == ward.monitor
