@@ -35,7 +35,8 @@ class DeviceApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(Reading)
 class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["recorded_at", "patient", "device", "bpm"]
+    list_display = ["recorded_at", "patient", "device", "bpm", "device_suspect"]
+    list_filter = ["device_suspect"]
     search_fields = ["patient__medical_record_number", "device__asset_number"]
     list_select_related = ["patient", "device"]
     date_hierarchy = "recorded_at"
@@ -52,8 +53,9 @@ class MinuteRollupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Alert)
 class AlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["patient", "kind", "severity", "status", "last_value", "breach_count", "last_breach_at"]
-    list_filter = ["status", "severity", "kind"]
+    list_display = ["patient", "kind", "severity", "status", "last_value", "breach_count", "last_breach_at",
+                    "escalation_level", "device_suspect"]
+    list_filter = ["status", "severity", "kind", "device_suspect", "escalation_level"]
     search_fields = ["patient__medical_record_number", "patient__last_name"]
     list_select_related = ["patient"]
     actions = [

@@ -31,20 +31,32 @@ def _as_datetime(value):
 
 
 def heart_rate_buckets(*, patient_id, start, end, seconds):
-    """[{start, min, max, avg, count}] per bucket of `seconds`, oldest first, for start <= t < end."""
+    """[{start, min, max, avg, count, suspect_count}] per bucket of `seconds`, oldest first, for
+    start <= t < end. `suspect_count` counts the readings from a suspect monitor: in the same pass for
+    raw windows; for rollup windows from the raw suspect readings only, which a partial index
+    (monitoring migration 0005) keeps to a short index scan."""
     source = "raw" if end - start <= RAW_WINDOW_LIMIT else "rollup"
     table, column, low, high, total, count = _SOURCES[source]
     bucket = _bucket_expression(column, seconds)
     adapt = connection.ops.adapt_datetimefield_value
+    suspect = "SUM(CASE WHEN device_suspect THEN 1 ELSE 0 END)" if source == "raw" else "0"
     sql = (
-        f"SELECT {bucket} AS bucket, {low}, {high}, {total}, {count} FROM {table} "
+        f"SELECT {bucket} AS bucket, {low}, {high}, {total}, {count}, {suspect} FROM {table} "
         f"WHERE patient_id = %s AND {column} >= %s AND {column} < %s GROUP BY bucket ORDER BY bucket"
     )
+    params = [patient_id, adapt(start), adapt(end)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [patient_id, adapt(start), adapt(end)])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
+        suspects = {}
+        if source == "rollup":
+            raw_bucket = _bucket_expression("recorded_at", seconds)
+            cursor.execute(f"SELECT {raw_bucket} AS bucket, COUNT(*) FROM monitoring_reading WHERE patient_id = %s "
+                           "AND recorded_at >= %s AND recorded_at < %s AND device_suspect GROUP BY bucket", params)
+            suspects = {_as_datetime(when): n for when, n in cursor.fetchall()}
     return source, [
         {"start": _as_datetime(when), "min": low_bpm, "max": high_bpm,
-         "avg": round(float(bpm_sum) / n, 1), "count": int(n)}
-        for when, low_bpm, high_bpm, bpm_sum, n in rows
+         "avg": round(float(bpm_sum) / n, 1), "count": int(n),
+         "suspect_count": int(suspects.get(_as_datetime(when), suspect_n) or 0)}
+        for when, low_bpm, high_bpm, bpm_sum, n, suspect_n in rows
     ]

@@ -24,7 +24,7 @@ class IngestResultSerializer(serializers.Serializer):
 class ReadingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Reading
-        fields = ["id", "device", "patient", "bpm", "recorded_at"]
+        fields = ["id", "device", "patient", "bpm", "recorded_at", "device_suspect"]
 
 
 class HistoryQuerySerializer(serializers.Serializer):
@@ -52,6 +52,8 @@ class BucketSerializer(serializers.Serializer):
     max = serializers.IntegerField()
     avg = serializers.FloatField()
     count = serializers.IntegerField()
+    suspect_count = serializers.IntegerField(help_text="Readings in the bucket from a suspect monitor "
+                                                       "(see `device_suspect`).")
 
 
 class BucketHistorySerializer(serializers.Serializer):
@@ -73,9 +75,15 @@ class AlertSerializer(serializers.ModelSerializer):
         fields = [
             "id", "patient", "device", "kind", "severity", "status", "first_value", "last_value", "peak_value",
             "breach_count", "opened_at", "last_breach_at", "acknowledged_by", "acknowledged_at", "resolved_by",
-            "resolved_at", "note",
+            "resolved_at", "note", "device_suspect", "escalation_level", "escalated_at", "work_order",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "device_suspect": {"help_text": "Opened from readings of a suspect monitor (open corrective work "
+                                            "order, not active, or calibration overdue)."},
+            "escalation_level": {"help_text": "0 until the alert escalates; at most 3."},
+            "work_order": {"help_text": "A device_offline alert's corrective work order."},
+        }
 
 
 class AlertResolveSerializer(serializers.Serializer):

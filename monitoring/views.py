@@ -125,7 +125,13 @@ class PatientHistoryView(generics.GenericAPIView):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Heart-rate alerts of the patients in the caller's scope"),
+    list=extend_schema(
+        summary="Heart-rate and monitor-offline alerts of the patients in the caller's scope",
+        description="An alert opens only on a sustained breach and resolves by itself after a sustained "
+                    "recovery inside the band by the margin (see docs/monitoring.md). Filters: `status`, "
+                    "`severity`, `kind` (`tachycardia`, `bradycardia`, `device_offline`), `patient`, `device`, "
+                    "`device_suspect`, `escalation_level__gte`.",
+    ),
     retrieve=extend_schema(summary="One alert"),
 )
 @extend_schema(tags=["monitoring"])
@@ -137,7 +143,7 @@ class AlertViewSet(ReadOnlyModelViewSet):
     filterset_class = AlertFilter
     search_fields = ["kind", "severity", "note", "patient__last_name", "patient__first_name",
                      "patient__medical_record_number"]
-    ordering_fields = ["last_breach_at", "opened_at", "severity", "breach_count"]
+    ordering_fields = ["last_breach_at", "opened_at", "severity", "breach_count", "escalation_level"]
 
     @extend_schema(request=None, responses={200: AlertSerializer}, summary="Acknowledge an open alert")
     @action(detail=True, methods=["post"])

@@ -208,7 +208,7 @@ def test_one_event_per_alert_not_per_reading(ward, events):
     start = timezone.now() - timedelta(minutes=30)
     ingest(readings_for(ward.monitor, ward.patient, [130] * 200, start))
     assert [e[0] for e in events] == ["alert.opened"]
-    event_type, data, instance = events[0]
+    _event_type, data, instance = events[0]
     alert = Alert.objects.get()
     assert instance.pk == alert.pk and instance._meta.label == "monitoring.Alert"
     assert data == {"id": alert.pk, "patient": ward.patient.id, "kind": "tachycardia", "severity": "warning",

@@ -221,8 +221,8 @@ def test_bucket_arithmetic_on_known_data(ward):
                           f"&to=2026-11-20T10:10:00Z").json()
     assert body["source"] == "raw" and body["bucket"] == "5m"
     assert body["results"] == [
-        {"start": "2026-11-20T10:00:00Z", "min": 60, "max": 64, "avg": 62.0, "count": 5},
-        {"start": "2026-11-20T10:05:00Z", "min": 100, "max": 104, "avg": 102.0, "count": 5},
+        {"start": "2026-11-20T10:00:00Z", "min": 60, "max": 64, "avg": 62.0, "count": 5, "suspect_count": 0},
+        {"start": "2026-11-20T10:05:00Z", "min": 100, "max": 104, "avg": 102.0, "count": 5, "suspect_count": 0},
     ]
 
 
