@@ -11,6 +11,7 @@ from accounts.models import User
 from core.admin import ReadOnlyAdminMixin, service_action
 from devices import services
 from devices.choices import DeviceStatus
+from devices.dates import date_error
 from devices.models import Device, DowntimePeriod, Hospital, InventoryCheck, Room
 
 
@@ -41,6 +42,10 @@ class DeviceAdminForm(forms.ModelForm):
         hospital, room = cleaned.get("hospital"), cleaned.get("room")
         if hospital is not None and room is not None and room.hospital_id != hospital.pk:
             self.add_error("room", f"Room {room.number} does not belong to {hospital.name}.")
+        for name in services.DATE_FIELDS:  # the API's ranges (devices.dates)
+            message = date_error(name, cleaned.get(name))
+            if message and name in self.fields:
+                self.add_error(name, message)
         last, next_due = cleaned.get("last_calibration_date"), cleaned.get("next_calibration_due")
         if last is not None and next_due is not None and next_due < last:  # as devices.services
             self.add_error("next_calibration_due", "The next calibration cannot be due before the last one.")

@@ -4,8 +4,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from core.filters import IdFilter, StrictBooleanFilter
-from devices.choices import DeviceCategory, DeviceStatus
-from devices.models import Device, Room, calibration_overdue_q, warranty_expiring_q
+from devices.choices import CalibrationState, DeviceCategory, DeviceStatus
+from devices.models import Device, Room, calibration_overdue_q, calibration_state_expression, warranty_expiring_q
 
 MAX_WARRANTY_DAYS = 3650
 
@@ -45,11 +45,21 @@ class DeviceFilter(django_filters.FilterSet):
     calibration_overdue = StrictBooleanFilter(
         method="filter_calibration_overdue",
         help_text="true: next_calibration_due before today; false: every other device (none due included).")
+    calibration_state = django_filters.ChoiceFilter(
+        choices=CalibrationState.choices, method="filter_calibration_state",
+        help_text="The derived calibration_state: not_calibrated (never calibrated), calibration_required "
+                  "(next_calibration_due before today) or calibrated.")
 
     class Meta:
         model = Device
         fields = ["status", "category", "hospital", "room", "assigned_engineer", "patient",
-                  "warranty_expiring_within", "calibration_overdue"]
+                  "warranty_expiring_within", "calibration_overdue", "calibration_state"]
+
+    def filter_calibration_state(self, queryset, name, value):
+        # The field's own SQL (devices.models.calibration_state_expression), under a name of its own
+        # so the filter works whether or not the queryset already carries the annotation.
+        return queryset.alias(calibration_state_filter=calibration_state_expression()).filter(
+            calibration_state_filter=value)
 
     def filter_warranty_expiring_within(self, queryset, name, value):
         return queryset.filter(warranty_expiring_q(value))

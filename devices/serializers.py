@@ -4,8 +4,15 @@ from rest_framework import serializers
 
 from accounts.models import User
 from clinical.models import Patient
-from core.serializers import RoleRestrictedFieldsMixin, ScopedPrimaryKeyRelatedField, display_name
+from core.serializers import (
+    RoleRestrictedFieldsMixin,
+    ScopedPrimaryKeyRelatedField,
+    StrictCharField,
+    StrictFieldsMixin,
+    display_name,
+)
 from devices.choices import CalibrationState
+from devices.dates import date_error
 from devices.models import Device, DowntimePeriod, Hospital, InventoryCheck, Room
 
 
@@ -63,34 +70,70 @@ class DeviceSerializer(serializers.ModelSerializer):
         return [display_name(nurse) for nurse in device.assigned_nurses.all()]
 
 
-class DeviceWriteSerializer(serializers.ModelSerializer):
-    """Admin create and update: every field but `patient` (only assign/unassign change it).
-    Whether the room is in the hospital and the people have the right roles is the service's check."""
+REASON_MAX_LENGTH = DowntimePeriod._meta.get_field("reason").max_length
+REASON_HELP = ("Why the status changes (kept on the downtime period a move out of `active` opens); only with a "
+               "new `status`.")
 
+
+class DeviceDatesMixin:
+    """The device's dates within their sane range (devices.dates): a 400 naming the field."""
+
+    def _date(self, name, value):
+        message = date_error(name, value)
+        if message:
+            raise serializers.ValidationError(message)
+        return value
+
+    def validate_last_calibration_date(self, value):
+        return self._date("last_calibration_date", value)
+
+    def validate_last_inventory_date(self, value):
+        return self._date("last_inventory_date", value)
+
+    def validate_next_calibration_due(self, value):
+        return self._date("next_calibration_due", value)
+
+    def validate_warranty_expires(self, value):
+        return self._date("warranty_expires", value)
+
+
+class DeviceWriteSerializer(StrictFieldsMixin, DeviceDatesMixin, serializers.ModelSerializer):
+    """Admin create and update: every field but `patient` (only assign/unassign change it).
+    Whether the room is in the hospital and the people have the right roles is the service's check.
+    A key the device does not take is a 400 naming it (read-only / unknown field)."""
+
+    resource_serializer = DeviceSerializer
+    read_only_messages = {"patient": "This field is read-only: a monitor's patient changes through "
+                                     "POST /api/devices/{id}/assign/ and /unassign/."}
     assigned_engineer = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False,
                                                            allow_null=True)
     assigned_nurses = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), many=True, required=False)
+    reason = StrictCharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, write_only=True,
+                             help_text=REASON_HELP)
 
     class Meta:
         model = Device
         fields = [
             "asset_number", "serial_number", "name", "model", "manufacturer", "category", "status", "hospital",
             "room", "assigned_engineer", "assigned_nurses", "last_inventory_date", "warranty_expires",
-            "last_calibration_date", "next_calibration_due", "notes",
+            "last_calibration_date", "next_calibration_due", "notes", "reason",
         ]
 
 
-class DeviceEngineerUpdateSerializer(RoleRestrictedFieldsMixin, serializers.ModelSerializer):
-    """An engineer on their own device: status and notes only."""
+class DeviceEngineerUpdateSerializer(StrictFieldsMixin, RoleRestrictedFieldsMixin, serializers.ModelSerializer):
+    """An engineer on their own device: status (with an optional reason) and notes only."""
 
-    forbidden_fields = set(DeviceWriteSerializer.Meta.fields) - {"status", "notes"}
+    resource_serializer = DeviceSerializer
+    forbidden_fields = set(DeviceWriteSerializer.Meta.fields) - {"status", "notes", "reason"}
+    reason = StrictCharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, write_only=True,
+                             help_text=REASON_HELP)
 
     class Meta:
         model = Device
-        fields = ["status", "notes"]
+        fields = ["status", "notes", "reason"]
 
 
-class InventorySerializer(serializers.Serializer):
+class InventorySerializer(StrictFieldsMixin, serializers.Serializer):
     room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all())
 
 
@@ -107,19 +150,36 @@ class DeviceWorkOrderField(serializers.PrimaryKeyRelatedField):
         return self.context["device"].work_orders.all()
 
 
-class ChangeStatusSerializer(serializers.Serializer):
+class ChangeStatusSerializer(StrictFieldsMixin, serializers.Serializer):
     status = serializers.ChoiceField(choices=Device._meta.get_field("status").choices, required=False,
                                      help_text="The new status; without it active and inactive toggle.")
-    reason = serializers.CharField(max_length=DowntimePeriod._meta.get_field("reason").max_length,
-                                   required=False, allow_blank=True,
+    reason = StrictCharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True,
                                    help_text="Why the device goes out of service (kept on its downtime period).")
     work_order = DeviceWorkOrderField(
         required=False, allow_null=True,
-        help_text="The work order (of this device) that caused the downtime; default: its newest open "
-                  "corrective work order.")
+        help_text="The cause of the downtime: an open (not closed) corrective work order of this device; "
+                  "default: its newest open corrective work order.")
+
+    def validate_work_order(self, work_order):
+        """Only a fault causes downtime: a corrective work order still open. A preventive one (planned
+        maintenance) or a closed one is a 400 naming work_order that says why."""
+        if work_order is None:
+            return None
+        if self.context["device"].work_orders.open_corrective().filter(pk=work_order.pk).exists():
+            return work_order
+        # devices does not import workorders: a closed work order is the one with a completion date
+        # (workorders' constraint), so what is neither closed nor in open_corrective is not corrective.
+        if work_order.completed_date is None:
+            raise serializers.ValidationError(
+                f"Work order {work_order.work_number} is {work_order.get_work_type_display().lower()} "
+                f"({work_order.work_type}), not corrective: only an open corrective (CM) work order can be the "
+                "cause of a downtime.")
+        raise serializers.ValidationError(
+            f"Work order {work_order.work_number} is closed: only an open corrective (CM) work order can be "
+            "the cause of a downtime.")
 
 
-class AssignPatientSerializer(serializers.Serializer):
+class AssignPatientSerializer(StrictFieldsMixin, serializers.Serializer):
     # Only patients the caller may see (and not archived): anyone else reads as a missing id.
     patient = ScopedPrimaryKeyRelatedField(lambda user: Patient.objects.visible_to(user).active())
 

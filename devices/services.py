@@ -24,6 +24,7 @@ from devices.choices import (
     DeviceStatus,
     toggled_status,
 )
+from devices.dates import date_errors
 from devices.models import Device, DowntimePeriod, InventoryCheck, Room
 
 _TRANSITIONS_BY_ROLE = {Role.ADMIN: ADMIN_STATUS_TRANSITIONS, Role.ENGINEER: ENGINEER_STATUS_TRANSITIONS}
@@ -62,6 +63,16 @@ def _check_transition(device, to_status, by):
                        code=errors.MONITOR_IN_USE)
 
 
+DATE_FIELDS = ("last_inventory_date", "warranty_expires", "last_calibration_date", "next_calibration_due")
+
+
+def _check_dates(fields):
+    """Each date given within its sane range (devices.dates): a 400 naming every one out of it."""
+    errors = date_errors({name: fields[name] for name in DATE_FIELDS if name in fields})
+    if errors:
+        raise ValidationError(errors)
+
+
 def _check_calibration(*, last, next_due):
     if last is not None and next_due is not None and next_due < last:
         raise ValidationError({"next_calibration_due": [
@@ -82,30 +93,42 @@ def device_create(*, by, assigned_nurses=(), **fields):
     downtime period opens with it."""
     _check_placement(hospital=fields["hospital"], room=fields.get("room"))
     _check_people(engineer=fields.get("assigned_engineer"), nurses=assigned_nurses)
+    _check_dates(fields)
     _check_calibration(last=fields.get("last_calibration_date"), next_due=fields.get("next_calibration_due"))
+    reason = fields.pop("reason", "")
+    if reason and fields.get("status", DeviceStatus.ACTIVE) == DeviceStatus.ACTIVE:
+        raise ValidationError({"reason": ["A reason goes with a device created out of service (a status other "
+                                          "than active); leave it out."]})
     device = Device(**fields)
     _save(device)
     device.assigned_nurses.set(assigned_nurses)
     if device.status != DeviceStatus.ACTIVE:
-        DowntimePeriod.objects.create(device=device, status=device.status, reason="Created out of service",
+        DowntimePeriod.objects.create(device=device, status=device.status, reason=reason or "Created out of service",
                                       opened_by=by)
     return device
 
 
 @transaction.atomic
-def device_update(*, device, by, **changes):
+def device_update(*, device, by, reason=None, **changes):
     """Admin edits any field, an engineer status and notes (the serializer decides which arrive).
-    A status change follows the caller's transition table."""
+    A status change follows the caller's transition table; `reason` goes with it to
+    device_set_status (the downtime period's reason), and without a status change is a 400 naming
+    it (it would describe nothing)."""
     device = _locked(device)
     nurses = changes.pop("assigned_nurses", None)
     new_status = changes.pop("status", None)
+    if reason and (new_status is None or new_status == device.status):
+        raise ValidationError({"reason": [
+            f"A reason goes with a status change; the device stays {device.status}. Send it with a new status "
+            "(or leave it out)."]})
+    _check_dates(changes)
     _check_placement(hospital=changes.get("hospital", device.hospital),
                      room=changes.get("room", device.room))
     _check_people(engineer=changes.get("assigned_engineer"), nurses=nurses)
     _check_calibration(last=changes.get("last_calibration_date", device.last_calibration_date),
                        next_due=changes.get("next_calibration_due", device.next_calibration_due))
     if new_status is not None and new_status != device.status:
-        device = device_set_status(device=device, by=by, status=new_status)
+        device = device_set_status(device=device, by=by, status=new_status, reason=reason or "")
     if changes.get("category", device.category) != DeviceCategory.MONITOR and device.patient_id is not None:
         raise Conflict("The monitor is assigned to a patient: unassign it before changing its category.",
                        code=errors.MONITOR_IN_USE)

@@ -31,6 +31,23 @@ class PMScheduleForm(forms.ModelForm):
         return [line for line in self.cleaned_data["checklist"].splitlines() if line.strip()]
 
 
+# The generator's report fields besides created/schedules, as the action's message words them.
+REPORT_WORDING = [
+    ("rearmed", "re-armed after their last work order closed"),
+    ("waiting_for_completion", "waiting for their last work order to close"),
+    ("skipped_inactive", "inactive or on a decommissioned device"),
+    ("capped", "with more to catch up on the next run"),
+    ("deferred", "left for the next run (the per-run schedule limit)"),
+]
+
+
+def report_message(report):
+    """'Created N work order(s) for K schedule(s)', then every other non-zero count of the report."""
+    counts = [f"{report[key]} {words}" for key, words in REPORT_WORDING if report.get(key)]
+    message = f"Created {report['created']} work order(s) for {report['schedules']} schedule(s)"
+    return message + ("; schedules: " + ", ".join(counts) if counts else "") + "."
+
+
 @admin.register(PMSchedule)
 class PMScheduleAdmin(ServiceFormAdmin):
     form = PMScheduleForm
@@ -67,11 +84,4 @@ class PMScheduleAdmin(ServiceFormAdmin):
     def generate_due_work_orders(self, request, queryset):
         report = run_job("generate_pm_workorders", services.generate_pm_workorders,
                          schedule_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(
-            request,
-            f"Created {report['created']} work order(s) for {report['schedules']} schedule(s); "
-            f"{report['waiting_for_completion']} waiting for their last work order to close, "
-            f"{report['skipped_inactive']} inactive or on a decommissioned device, "
-            f"{report['capped']} with more to catch up on the next run.",
-            messages.SUCCESS,
-        )
+        self.message_user(request, report_message(report), messages.SUCCESS)

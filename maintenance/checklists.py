@@ -10,28 +10,43 @@ from maintenance.choices import CHECKLIST_MAX_STEPS, CHECKLIST_MIN_STEPS
 STEP_MAX_LENGTH = 300
 
 
-def clean_checklist(steps, field="checklist"):
-    """The steps stripped, or a 400 naming `field` and the step at fault."""
+def duplicate_messages(steps):
+    """A message per step that repeats an earlier one (compared stripped and case-insensitively)."""
+    messages, seen = [], {}
+    for index, step in enumerate(steps):
+        key = step.strip().casefold()
+        if key in seen:
+            messages.append(f"[{index}] {step.strip()!r} repeats step [{seen[key]}]; give each step once.")
+        else:
+            seen[key] = index
+    return messages
 
-    def refuse(message):
-        raise ValidationError({field: [message]})
 
+def checklist_messages(steps):
+    """Every problem with `steps` as messages ([] when the checklist is fine)."""
     if not isinstance(steps, list | tuple):
-        refuse("Give the checklist as a list of step texts.")
+        return ["Give the checklist as a list of step texts."]
+    messages = []
     if not CHECKLIST_MIN_STEPS <= len(steps) <= CHECKLIST_MAX_STEPS:
-        refuse(f"A checklist has {CHECKLIST_MIN_STEPS} to {CHECKLIST_MAX_STEPS} steps; this one has {len(steps)}.")
-    cleaned, seen = [], {}
+        messages.append(f"A checklist has {CHECKLIST_MIN_STEPS} to {CHECKLIST_MAX_STEPS} steps; "
+                        f"this one has {len(steps)}.")
     for index, step in enumerate(steps):
         if not isinstance(step, str):
-            refuse(f"[{index}] A step is a text.")
+            messages.append(f"[{index}] A step is a text.")
+            continue
         text = step.strip()
         if not text:
-            refuse(f"[{index}] A step may not be empty.")
-        if len(text) > STEP_MAX_LENGTH:
-            refuse(f"[{index}] A step has at most {STEP_MAX_LENGTH} characters (this one has {len(text)}).")
-        key = text.casefold()
-        if key in seen:
-            refuse(f"[{index}] {text!r} repeats step [{seen[key]}]; give each step once.")
-        seen[key] = index
-        cleaned.append(text)
-    return cleaned
+            messages.append(f"[{index}] A step may not be empty.")
+        elif len(text) > STEP_MAX_LENGTH:
+            messages.append(f"[{index}] A step has at most {STEP_MAX_LENGTH} characters (this one has {len(text)}).")
+    if not messages:
+        messages = duplicate_messages(steps)
+    return messages
+
+
+def clean_checklist(steps, field="checklist"):
+    """The steps stripped, or a 400 naming `field` with every step at fault."""
+    messages = checklist_messages(steps)
+    if messages:
+        raise ValidationError({field: messages})
+    return [step.strip() for step in steps]

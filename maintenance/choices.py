@@ -18,3 +18,4 @@ class BasedOn(models.TextChoices):
 INTERVAL_MIN, INTERVAL_MAX = 1, 365
 LEAD_DAYS_MIN, LEAD_DAYS_MAX = 0, 90
 CHECKLIST_MIN_STEPS, CHECKLIST_MAX_STEPS = 1, 50
+NEXT_DUE_MAX_YEARS = 10  # a due date further ahead is a typo, not a plan

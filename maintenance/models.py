@@ -1,19 +1,37 @@
 from datetime import timedelta
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Func, Q
+from django.utils import timezone
 
 from accounts.choices import Role
 from core.models import TrackedModel
 from devices.choices import DeviceStatus
+from devices.dates import years_after
 from maintenance.choices import (
     INTERVAL_MAX,
     INTERVAL_MIN,
     LEAD_DAYS_MAX,
     LEAD_DAYS_MIN,
+    NEXT_DUE_MAX_YEARS,
     BasedOn,
     Frequency,
 )
+
+# The API's messages, also Django admin's (the model's validators run in its form before the
+# database's check constraints would).
+INTERVAL_MESSAGE = f"The interval is {INTERVAL_MIN} to {INTERVAL_MAX}."
+LEAD_DAYS_MESSAGE = f"Lead days are {LEAD_DAYS_MIN} to {LEAD_DAYS_MAX}."
+
+
+def next_due_date_error(day, today=None):
+    """The message for a next due date more than NEXT_DUE_MAX_YEARS ahead, else None."""
+    limit = years_after(today or timezone.localdate(), NEXT_DUE_MAX_YEARS)
+    if day is not None and day > limit:
+        return (f"A due date is at most {NEXT_DUE_MAX_YEARS} years ahead ({day.isoformat()} is after "
+                f"{limit.isoformat()}).")
+    return None
 
 
 class DateMinusDays(Func):
@@ -65,10 +83,12 @@ class PMSchedule(TrackedModel):
     title = models.CharField(max_length=200)
     checklist = models.JSONField(default=list, help_text="The steps, as a list of texts.")
     frequency = models.CharField(max_length=16, choices=Frequency.choices)
-    interval = models.PositiveSmallIntegerField(default=1)
+    interval = models.PositiveSmallIntegerField(default=1, validators=[
+        MinValueValidator(INTERVAL_MIN, INTERVAL_MESSAGE), MaxValueValidator(INTERVAL_MAX, INTERVAL_MESSAGE)])
     based_on = models.CharField(max_length=16, choices=BasedOn.choices, default=BasedOn.SCHEDULED_DATE)
     next_due_date = models.DateField(db_index=True)
-    lead_days = models.PositiveSmallIntegerField(default=0)
+    lead_days = models.PositiveSmallIntegerField(default=0, validators=[
+        MinValueValidator(LEAD_DAYS_MIN, LEAD_DAYS_MESSAGE), MaxValueValidator(LEAD_DAYS_MAX, LEAD_DAYS_MESSAGE)])
     active = models.BooleanField(default=True, db_index=True)
 
     objects = PMScheduleQuerySet.as_manager()

@@ -19,7 +19,14 @@ from core.models import Counter
 from devices.choices import DeviceStatus
 from maintenance.checklists import clean_checklist
 from maintenance.choices import INTERVAL_MAX, INTERVAL_MIN, LEAD_DAYS_MAX, LEAD_DAYS_MIN, BasedOn, Frequency
-from maintenance.models import GENERATING, NOT_GENERATING, PMSchedule
+from maintenance.models import (
+    GENERATING,
+    INTERVAL_MESSAGE,
+    LEAD_DAYS_MESSAGE,
+    NOT_GENERATING,
+    PMSchedule,
+    next_due_date_error,
+)
 from maintenance.recurrence import advance
 from workorders.choices import Priority, WorkOrderStatus, WorkType
 from workorders.models import WorkOrder
@@ -59,9 +66,11 @@ def _clean(fields):
     if "based_on" in fields and fields["based_on"] not in BasedOn.values:
         _refuse("based_on", f"Choose one of {', '.join(BasedOn.values)}.")
     if "interval" in fields and not INTERVAL_MIN <= fields["interval"] <= INTERVAL_MAX:
-        _refuse("interval", f"The interval is {INTERVAL_MIN} to {INTERVAL_MAX}.")
+        _refuse("interval", INTERVAL_MESSAGE)
     if "lead_days" in fields and not LEAD_DAYS_MIN <= fields["lead_days"] <= LEAD_DAYS_MAX:
-        _refuse("lead_days", f"Lead days are {LEAD_DAYS_MIN} to {LEAD_DAYS_MAX}.")
+        _refuse("lead_days", LEAD_DAYS_MESSAGE)
+    if fields.get("next_due_date") is not None and next_due_date_error(fields["next_due_date"]):
+        _refuse("next_due_date", next_due_date_error(fields["next_due_date"]))
     return fields
 
 
@@ -70,7 +79,8 @@ def pm_schedule_create(*, by, device, title, checklist, frequency, next_due_date
     """A new schedule on a device in service; its first occurrence is due on `next_due_date`
     (today or later)."""
     fields = _clean({"title": title, "checklist": checklist, "frequency": frequency, "interval": interval,
-                     "based_on": based_on, "lead_days": lead_days})
+                     "based_on": based_on, "lead_days": lead_days, "next_due_date": next_due_date})
+    fields.pop("next_due_date")
     _check_device(device)
     if next_due_date is None:
         _refuse("next_due_date", "Give the date the first occurrence is due.")

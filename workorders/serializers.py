@@ -3,7 +3,14 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from accounts.models import User
-from core.serializers import RoleRestrictedFieldsMixin, ScopedPrimaryKeyRelatedField, display_name
+from core.serializers import (
+    UNKNOWN_FIELD,
+    RoleRestrictedFieldsMixin,
+    ScopedPrimaryKeyRelatedField,
+    StrictCharField,
+    StrictFieldsMixin,
+    display_name,
+)
 from devices.models import Device
 from workorders.models import WorkOrder
 from workorders.photos import PhotoField
@@ -28,20 +35,27 @@ class StrictBooleanField(serializers.BooleanField):
 class ChecklistResultSerializer(serializers.Serializer):
     """One checklist step's result."""
 
-    step = serializers.CharField(help_text="The step's exact text, as in the work order's `checklist`.")
+    step = StrictCharField(help_text="The step's exact text, as in the work order's `checklist`.")
     passed = StrictBooleanField(help_text="true: the step passed; false: it failed (closing opens a corrective "
                                           "work order).")
-    remark = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
-                                   help_text="What was seen or measured (equipment terms, no patient data).")
+    remark = StrictCharField(max_length=500, required=False, allow_blank=True, allow_null=True, default="",
+                             help_text="What was seen or measured (equipment terms, no patient data); a string "
+                                       "or null (stored as \"\").")
 
     def to_internal_value(self, data):
         # A PATCH makes DRF skip missing required fields in nested serializers too (the root's
-        # `partial`); a result is always whole.
+        # `partial`); a result is always whole. A key a result does not have is refused, not dropped.
         if isinstance(data, dict):
-            missing = {name: [self.fields[name].error_messages["required"]] for name in ("step", "passed")
-                       if name not in data}
-            if missing:
-                raise serializers.ValidationError(missing)
+            problems = {name: [self.fields[name].error_messages["required"]] for name in ("step", "passed")
+                        if name not in data}
+            problems.update({str(key): [UNKNOWN_FIELD] for key in data if key not in self.fields})
+            if problems:
+                try:
+                    super().to_internal_value(data)
+                except serializers.ValidationError as exc:
+                    if isinstance(exc.detail, dict):
+                        problems = {**exc.detail, **problems}
+                raise serializers.ValidationError(problems)
         return super().to_internal_value(data)
 
     class Meta:
@@ -142,9 +156,11 @@ class WorkOrderSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
-class WorkOrderCreateSerializer(serializers.ModelSerializer):
-    """Engineer or nurse reports a work order on a device within their scope (multipart for a photo)."""
+class WorkOrderCreateSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """Engineer or nurse reports a work order on a device within their scope (multipart for a photo).
+    A key it does not take (status, assigned_to, checklist...) is a 400 naming it."""
 
+    resource_serializer = WorkOrderSerializer
     device = ScopedPrimaryKeyRelatedField(lambda user: Device.objects.visible_to(user))
     due_date = serializers.DateField(required=False, help_text="Derived from the priority when absent.")
     photo = PhotoField(required=False, help_text="JPEG, PNG, GIF or WebP; 5 MB at most.")
@@ -155,7 +171,8 @@ class WorkOrderCreateSerializer(serializers.ModelSerializer):
         extra_kwargs = {"work_type": {"required": True}, "priority": {"required": True}}
 
 
-class WorkOrderAdminUpdateSerializer(serializers.ModelSerializer):
+class WorkOrderAdminUpdateSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    resource_serializer = WorkOrderSerializer
     assigned_to = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
     checklist_results = checklist_results_field(required=False, help_text=RESULTS_HELP)
 
@@ -168,9 +185,10 @@ class WorkOrderAdminUpdateSerializer(serializers.ModelSerializer):
 _ADMIN_FIELDS = set(WorkOrderAdminUpdateSerializer.Meta.fields)
 
 
-class WorkOrderEngineerUpdateSerializer(RoleRestrictedFieldsMixin, serializers.ModelSerializer):
+class WorkOrderEngineerUpdateSerializer(StrictFieldsMixin, RoleRestrictedFieldsMixin, serializers.ModelSerializer):
     """The assigned engineer moves the work order along and records what was done."""
 
+    resource_serializer = WorkOrderSerializer
     forbidden_fields = _ADMIN_FIELDS - {"status", "technical_action", "checklist_results"}
     checklist_results = checklist_results_field(required=False, help_text=RESULTS_HELP)
 
@@ -179,9 +197,10 @@ class WorkOrderEngineerUpdateSerializer(RoleRestrictedFieldsMixin, serializers.M
         fields = ["status", "technical_action", "checklist_results"]
 
 
-class WorkOrderNurseUpdateSerializer(RoleRestrictedFieldsMixin, serializers.ModelSerializer):
+class WorkOrderNurseUpdateSerializer(StrictFieldsMixin, RoleRestrictedFieldsMixin, serializers.ModelSerializer):
     """The reporting nurse corrects the description while the work order is open."""
 
+    resource_serializer = WorkOrderSerializer
     forbidden_fields = _ADMIN_FIELDS - {"description"}
 
     class Meta:

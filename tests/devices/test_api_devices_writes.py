@@ -67,9 +67,16 @@ def test_admin_updates_any_field_but_not_the_patient(world):
     admin = world.clients[Role.ADMIN]
     new_room = RoomFactory(hospital=world.monitor.hospital)
     other_patient = PatientFactory()
-    response = admin.patch(f"/api/devices/{world.monitor.id}/", {
-        "room": new_room.id, "name": "Monitor 2", "assigned_nurses": [], "patient": other_patient.id,
-    }, format="json")
+    url = f"/api/devices/{world.monitor.id}/"
+    body = {"room": new_room.id, "name": "Monitor 2", "assigned_nurses": []}
+    # The patient is read-only here (assign/unassign change it): a 400 naming it, nothing stored.
+    response = admin.patch(url, {**body, "patient": other_patient.id}, format="json")
+    assert_error(response, 400, fields=["patient"])
+    assert "assign" in response.json()["errors"]["patient"][0]
+    world.monitor.refresh_from_db()
+    assert world.monitor.name != "Monitor 2" and world.monitor.assigned_nurses.exists()
+    # Sent back unchanged (a client PUTting what it read), it is fine.
+    response = admin.patch(url, {**body, "patient": world.patient.id}, format="json")
     assert response.status_code == 200, response.content
     world.monitor.refresh_from_db()
     assert world.monitor.room == new_room and world.monitor.name == "Monitor 2"

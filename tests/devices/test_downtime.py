@@ -72,9 +72,9 @@ def test_patch_without_a_status_change_touches_no_period(world):
 
 
 def test_change_status_records_the_reason_and_the_given_work_order(world):
-    cause = WorkOrderFactory(device=world.device, status=WorkOrderStatus.CLOSED,
-                             completed_date=timezone.localdate())
-    WorkOrderFactory(device=world.device)  # an open corrective one: the given one wins
+    WorkOrderFactory(device=world.device)  # an open corrective one, the newest: the given one wins
+    cause = WorkOrderFactory(device=world.device)
+    WorkOrderFactory(device=world.device)
     url = f"/api/devices/{world.device.id}/change-status/"
     response = world.clients[Role.ENGINEER].post(url, {"status": "maintenance", "reason": "Cracked housing",
                                                        "work_order": cause.id}, format="json")

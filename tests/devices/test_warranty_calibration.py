@@ -90,8 +90,11 @@ def test_calibration_state_is_derived_from_the_dates(world, last, next_due, stat
 def test_calibration_state_cannot_be_written(world):
     response = world.clients[Role.ADMIN].patch(f"/api/devices/{world.device.id}/",
                                                {"calibration_state": "calibrated", "notes": "x"}, format="json")
-    assert response.status_code == 200  # a read-only field is ignored by the admin serializer
-    assert response.json()["calibration_state"] == "not_calibrated"
+    # Derived: a 400 naming it, and nothing stored (not even the notes).
+    assert_error(response, 400, fields=["calibration_state"])
+    assert response.json()["errors"]["calibration_state"] == ["This field is read-only."]
+    world.device.refresh_from_db()
+    assert world.device.notes != "x"
 
 
 def test_calibration_overdue_filter(admin_client):

@@ -94,6 +94,11 @@ def test_read_shape_shows_the_checklist_fields(team, pm):
     (["Check the alarm volume"], "[0] Invalid data. Expected a dictionary"),
     ({"step": STEPS[0], "passed": True}, "list"),
     ([{"step": STEPS[0], "passed": True}] * 51, "no more than 50"),
+    # Unknown keys and wrong types are refused, not dropped or turned into text.
+    ([{"step": STEPS[0], "passed": True}, {"step": STEPS[1], "passed": True, "bogus": 1}], "[1] bogus: Unknown field."),
+    ([{"step": STEPS[0], "passed": True, "remark": 123}], "[0] remark: Must be a string."),
+    ([{"step": STEPS[0], "passed": True, "remark": False}], "[0] remark: Must be a string."),
+    ([{"step": 5, "passed": True}], "[0] step: Must be a string."),
 ])
 def test_bad_results_are_a_400_naming_checklist_results_and_nothing_is_stored(team, pm, results, fragment):
     before = [{"step": STEPS[1], "passed": True, "remark": "ok"}]
@@ -104,6 +109,23 @@ def test_bad_results_are_a_400_naming_checklist_results_and_nothing_is_stored(te
     assert any(fragment in message for message in body["errors"]["checklist_results"]), body
     pm.refresh_from_db()
     assert pm.checklist_results == before and pm.technical_action == ""
+
+
+def test_every_problem_of_a_result_is_named_at_once(team, pm):
+    body = assert_error(patch(team.clients[Role.ENGINEER], pm, {"checklist_results": [
+        {"step": STEPS[0], "passed": "yes", "remark": 7, "bogus": 1, "other": 2}]}), 400, fields=["checklist_results"])
+    messages = body["errors"]["checklist_results"]
+    for fragment in ("[0] passed: Must be true or false.", "[0] remark: Must be a string.", "[0] bogus: Unknown field.",
+                     "[0] other: Unknown field."):
+        assert fragment in messages, messages
+    assert stored(pm) == []
+
+
+def test_a_null_remark_is_stored_as_empty(team, pm):
+    response = patch(team.clients[Role.ENGINEER], pm, {"checklist_results": [
+        {"step": STEPS[0], "passed": True, "remark": None}]})
+    assert response.status_code == 200, response.content
+    assert stored(pm) == [{"step": STEPS[0], "passed": True, "remark": ""}]
 
 
 def test_results_on_a_work_order_without_a_checklist_are_a_400(team):
