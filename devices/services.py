@@ -112,8 +112,8 @@ def device_create(*, by, assigned_nurses=(), **fields):
 def device_update(*, device, by, reason=None, **changes):
     """Admin edits any field, an engineer status and notes (the serializer decides which arrive).
     A status change follows the caller's transition table; `reason` goes with it to
-    device_set_status (the downtime period's reason), and without a status change is a 400 naming
-    it (it would describe nothing)."""
+    device_set_status (the downtime period's reason), and without a status change, or with a
+    return to active, is a 400 naming it (it would describe nothing)."""
     device = _locked(device)
     nurses = changes.pop("assigned_nurses", None)
     new_status = changes.pop("status", None)
@@ -121,6 +121,9 @@ def device_update(*, device, by, reason=None, **changes):
         raise ValidationError({"reason": [
             f"A reason goes with a status change; the device stays {device.status}. Send it with a new status "
             "(or leave it out)."]})
+    if reason and new_status == DeviceStatus.ACTIVE:
+        raise ValidationError({"reason": [
+            "A reason describes why a device goes out of service; returning to active takes none (leave it out)."]})
     _check_dates(changes)
     _check_placement(hospital=changes.get("hospital", device.hospital),
                      room=changes.get("room", device.room))

@@ -62,11 +62,21 @@ def test_patch_with_a_status_change_keeps_the_reason_on_the_downtime(world, role
 
 @pytest.mark.parametrize("body", [{"reason": "Why"}, {"status": "active", "reason": "Why"}])
 def test_a_reason_without_a_status_change_is_a_400(world, body):
+    """Also back to active from out of service: a reason describes a stop."""
     response = world.clients[Role.ADMIN].patch(f"/api/devices/{world.device.id}/", {**body, "notes": "n"},
                                                format="json")
     assert_error(response, 400, fields=["reason"])
     world.device.refresh_from_db()
     assert world.device.notes != "n" and not DowntimePeriod.objects.exists()
+
+
+def test_a_reason_with_a_return_to_active_is_a_400(world):
+    world.clients[Role.ADMIN].patch(f"/api/devices/{world.device.id}/", {"status": "maintenance"}, format="json")
+    response = world.clients[Role.ADMIN].patch(f"/api/devices/{world.device.id}/",
+                                               {"status": "active", "reason": "Fixed"}, format="json")
+    assert_error(response, 400, fields=["reason"])
+    world.device.refresh_from_db()
+    assert world.device.status == "maintenance" and DowntimePeriod.objects.get().ended_at is None
 
 
 @pytest.mark.parametrize("reason", [123, "x" * 201])
