@@ -1,11 +1,19 @@
-"""Ingest benchmark: HTTP batches through gunicorn vs the same COPY -> ON CONFLICT path straight to the database.
+"""Ingest benchmark: HTTP batches through gunicorn vs the same COPY -> ON CONFLICT path straight to the database,
+and the cost of the alert rules: the same data posted with the rules on and off.
 
-    .venv/bin/python bench/ingest.py [--batches 40] [--clients 4] [--size 5000]
+    .venv/bin/python bench/ingest.py [--batches 40] [--clients 4] [--size 5000] [--rounds 2]
 
 Needs the local PostgreSQL (BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432); it creates
 and drops its own database `meditrack_bench_ingest`. Prints readings/s for both paths, their
 ratio, p50/p95 batch latency, readings/s for a replay of the same batches (all duplicates), and
 the gunicorn worker's resident memory after the first batch, after the last and at its peak.
+Then readings/s with the alert rules on and off (interleaved rounds off, on, on, off, ... on fresh
+monitors with the same readings, each with its own gunicorn), their ratio, and the statements one
+5,000-reading batch runs with the rules on and off. The data holds a sustained breach and its
+recovery every 5,000 readings, so the rules open and resolve alerts as they go.
+
+The rules are always on in the service; only this script turns them off, in its own gunicorn
+worker (`rules_off_application` below sets monitoring.services.ALERT_RULES_ENABLED = False).
 """
 
 import argparse
@@ -15,7 +23,49 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from common import Server, fresh_database, percentile, request
+from common import ROOT, Server, fresh_database, percentile, request
+
+
+def rules_off_application():
+    """The WSGI application with the alert rules switched off (a gunicorn app factory)."""
+    from config.wsgi import application
+    from monitoring import services
+
+    services.ALERT_RULES_ENABLED = False
+    return application
+
+
+class RulesServer(Server):
+    """gunicorn as in common.Server, serving the application with the alert rules on or off."""
+
+    def __init__(self, env, *, rules, port=8099):
+        import subprocess
+        import sys
+        import urllib.error
+        import urllib.request
+
+        self.url = f"http://127.0.0.1:{port}"
+        app = "config.wsgi:application" if rules else "ingest:rules_off_application()"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", app, "--pythonpath", f"{ROOT},{ROOT / 'bench'}",
+             "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "sync", "--timeout", "120",
+             "--log-level", "warning"],
+            cwd=ROOT, env=env,
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.url}/api/health/", timeout=2)
+                return
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.3)
+        raise RuntimeError("gunicorn did not start")
+
+
+def bpm_at(i):
+    """Mostly 60-109 bpm (spikes above 100 included); every 5,000 readings (83 minutes at 1 Hz) 20 s of
+    tachycardia: an alert opens, then resolves once the readings are back inside the band."""
+    return 125 + i % 10 if 2500 <= i % 5000 < 2520 else 60 + (i % 50)
 
 
 def make_monitors(count):
@@ -45,7 +95,7 @@ def batches_for(monitors, batches, size, start):
     for j in range(batches):
         device_id, _patient, key = monitors[j % len(monitors)]
         offset = (j // len(monitors)) * size
-        readings = [{"device": device_id, "bpm": 60 + (i % 50),
+        readings = [{"device": device_id, "bpm": bpm_at(offset + i),
                      "recorded_at": (start + timedelta(seconds=offset + i)).isoformat()} for i in range(size)]
         bodies.append((key, json.dumps(readings).encode()))
     return bodies
@@ -82,7 +132,7 @@ def direct_copy(monitors, batches, size, start):
     for j in range(batches):
         device_id, patient_id, _key = monitors[j % len(monitors)]
         offset = (j // len(monitors)) * size
-        rows_per_batch.append([(device_id, patient_id, 60 + (i % 50), start + timedelta(seconds=offset + i))
+        rows_per_batch.append([(device_id, patient_id, bpm_at(offset + i), start + timedelta(seconds=offset + i))
                                for i in range(size)])
     with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]) as conn:
         began = time.perf_counter()
@@ -104,6 +154,7 @@ def main():
     parser.add_argument("--batches", type=int, default=40)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--size", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of rules off/on (interleaved)")
     args = parser.parse_args()
 
     env = fresh_database("meditrack_bench_ingest")
@@ -135,6 +186,50 @@ def main():
     print(f"worker RSS:         idle {idle_rss:.0f} MB, after first batch {rss[0]:.0f} MB, "
           f"after 25% {rss[len(rss) // 4]:.0f} MB, after 50% {rss[len(rss) // 2]:.0f} MB, "
           f"after last {rss[-1]:.0f} MB, peak {max(rss + replay_rss):.0f} MB")
+    rules_comparison(env, args, start, total)
+
+
+def rules_comparison(env, args, start, total):
+    """Readings/s with the alert rules on and off: same readings, fresh monitors per round."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from monitoring import services
+    from monitoring.ingest import Batch, ParsedReading
+    from monitoring.models import Alert
+
+    seconds = {True: 0.0, False: 0.0}
+    opened = {True: 0, False: 0}
+    order = [False, True, True, False] * ((args.rounds + 1) // 2)
+    for rules in order[: 2 * args.rounds]:
+        monitors = make_monitors(args.clients)
+        bodies = batches_for(monitors, args.batches, args.size, start)
+        server = RulesServer(env, rules=rules)
+        try:
+            elapsed, _latencies, _rss, answers = post_all(server, bodies, args.clients)
+        finally:
+            server.stop()
+        assert sum(a["created"] for a in answers) == total
+        seconds[rules] += elapsed
+        opened[rules] += Alert.objects.filter(patient_id__in=[patient for _d, patient, _k in monitors]).count()
+    on, off = total * args.rounds / seconds[True], total * args.rounds / seconds[False]
+    print(f"alert rules on:     {on:>10,.0f} readings/s ({opened[True]:,} alerts opened)")
+    print(f"alert rules off:    {off:>10,.0f} readings/s ({opened[False]:,} alerts opened)")
+    print(f"ratio on/off:       {on / off:>10.0%}  (target >= 90 %)")
+
+    counts = {}
+    for rules in (True, False):
+        device_id, patient_id, _key = make_monitors(1)[0]
+        batch = Batch([ParsedReading(device_id, patient_id, bpm_at(i), start + timedelta(seconds=i))
+                       for i in range(5000)], 5000)
+        services.ALERT_RULES_ENABLED = rules
+        try:
+            with CaptureQueriesContext(connection) as queries:
+                services.readings_ingest(batch)
+        finally:
+            services.ALERT_RULES_ENABLED = True
+        counts[rules] = len(queries)
+    print(f"statements per 5,000-reading batch: {counts[True]} with the rules, {counts[False]} without")
 
 
 if __name__ == "__main__":

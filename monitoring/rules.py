@@ -24,7 +24,7 @@ run, so it opens nothing.
 """
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from monitoring.choices import CRITICAL_HIGH_FACTOR, CRITICAL_LOW_FACTOR
 
@@ -47,9 +47,16 @@ class RuleConfig:
         return self.sustain_seconds + self.gap_seconds
 
 
+def seconds_between(earlier, later):
+    """Seconds from one instant to another: datetimes, or integers counting microseconds (the ingest
+    passes epoch microseconds: the database hands those over faster than datetimes)."""
+    delta = later - earlier
+    return delta.total_seconds() if isinstance(delta, timedelta) else delta / 1_000_000
+
+
 @dataclass(frozen=True, slots=True)
 class Sample:
-    at: datetime
+    at: datetime | int
     bpm: int
     device_id: int = 0
     suspect: bool = False
@@ -107,7 +114,7 @@ class _Run:
     def sustained(self, config):
         if self.cls is None or not self.samples:
             return False
-        span = (self.samples[-1].at - self.samples[0].at).total_seconds()
+        span = seconds_between(self.samples[0].at, self.samples[-1].at)
         return len(self.samples) >= config.sustain_readings or span >= config.sustain_seconds
 
 
@@ -139,7 +146,7 @@ def evaluate(samples, *, hr_low, hr_high, config, live=(), context=(), fences=No
         cls = classify(sample.bpm, hr_low, hr_high, config.margin)
         if cls in KINDS and cls in fences and sample.at <= fences[cls]:
             cls = None
-        gap = previous is not None and (sample.at - previous.at).total_seconds() > config.gap_seconds
+        gap = previous is not None and seconds_between(previous.at, sample.at) > config.gap_seconds
         if cls != run.cls or gap:
             run = _Run(cls)
         run.samples.append(sample)

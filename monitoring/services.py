@@ -156,29 +156,73 @@ def _live_statuses_sql():
     return ", ".join(f"'{status.value}'" for status in LIVE_ALERT_STATUSES)
 
 
-def _window(cursor, ranges):
-    """The stored readings of several patients, each in its own [start, end): one query."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(moment):
+    """Epoch microseconds of a datetime (the rules' clock at ingest); None stays None."""
+    return None if moment is None else (_utc(moment) - _EPOCH) // timedelta(microseconds=1)
+
+
+def _moment(micros):
+    return None if micros is None else _EPOCH + timedelta(microseconds=micros)
+
+
+def _window(cursor, ranges, *, config, since=None):
+    """The stored readings of several patients, each in its own [start, end): one query. Answers
+    ({patient: [Sample]}, {patient: readings stored at or after since[patient]}).
+
+    On PostgreSQL the query also leaves out the readings that cannot change anything: a *recovered*
+    reading whose previous ALERT_SUSTAIN_READINGS readings are recovered too, within one silence
+    limit (its run is already sustained: nothing is live during it, nothing can open in it), so a
+    quiet batch of 5,000 readings sends a handful of rows to Python; and times come back as epoch
+    microseconds (loading aware datetimes costs more than the rules)."""
     if not ranges:
-        return {}
+        return {}, {}
+    since = since or {}
     adapt = connection.ops.adapt_datetimefield_value
-    row = "(%s::bigint, %s::timestamptz, %s::timestamptz)" if connection.vendor == "postgresql" else "(%s, %s, %s)"
-    params = [value for patient, (start, end) in sorted(ranges.items()) for value in (patient, adapt(start),
-                                                                                        adapt(end))]
+    params = [value for patient, (start, end) in sorted(ranges.items())
+              for value in (patient, adapt(_moment(start)), adapt(_moment(end)),
+                            adapt(_moment(since.get(patient, start))))]
+    found, later = {}, {}
+    sample = rules.Sample
+    if connection.vendor != "postgresql":
+        cursor.execute(
+            "WITH w(patient_id, start_at, end_at, since) AS (VALUES "
+            + ", ".join(["(%s, %s, %s, %s)"] * len(ranges)) + ") "
+            "SELECT r.patient_id, r.recorded_at, r.device_id, r.bpm, r.device_suspect, r.recorded_at >= w.since "
+            "FROM monitoring_reading r JOIN w ON r.patient_id = w.patient_id AND r.recorded_at >= w.start_at "
+            "AND r.recorded_at < w.end_at ORDER BY r.patient_id, r.recorded_at, r.device_id",
+            params,
+        )
+        for patient, at, device, bpm, suspect, is_later in cursor.fetchall():
+            found.setdefault(patient, []).append(sample(_micros(at), bpm, device, bool(suspect)))
+            later[patient] = later.get(patient, 0) + bool(is_later)
+        return found, later
+    n = config.sustain_readings
+    recovered = ("CASE WHEN r.bpm > p.hr_low + %s AND r.bpm < p.hr_high - %s THEN 1 ELSE 0 END")
+    lags = " AND ".join(f"LAG(rec, {i}) OVER o = 1" for i in range(1, n + 1))
     cursor.execute(
-        f"WITH w(patient_id, start_at, end_at) AS (VALUES {', '.join([row] * len(ranges))}) "
-        "SELECT r.patient_id, r.recorded_at, r.device_id, r.bpm, r.device_suspect FROM monitoring_reading r "
-        "JOIN w ON r.patient_id = w.patient_id AND r.recorded_at >= w.start_at AND r.recorded_at < w.end_at "
-        "ORDER BY r.patient_id, r.recorded_at, r.device_id",
-        params,
+        "WITH w(patient_id, start_at, end_at, since) AS (VALUES "
+        + ", ".join(["(%s::bigint, %s::timestamptz, %s::timestamptz, %s::timestamptz)"] * len(ranges)) + "), "
+        f"c AS (SELECT r.patient_id, r.recorded_at, r.device_id, r.bpm, r.device_suspect, w.since, {recovered} AS rec "
+        "FROM monitoring_reading r JOIN w ON r.patient_id = w.patient_id AND r.recorded_at >= w.start_at "
+        "AND r.recorded_at < w.end_at JOIN clinical_patient p ON p.id = r.patient_id), "
+        "x AS (SELECT *, COUNT(*) FILTER (WHERE recorded_at >= since) OVER (PARTITION BY patient_id) AS later, "
+        f"(rec = 1 AND {lags} AND recorded_at - LAG(recorded_at, {n}) OVER o <= %s * interval '1 second') AS inert "
+        "FROM c WINDOW o AS (PARTITION BY patient_id ORDER BY recorded_at, device_id)) "
+        "SELECT patient_id, (EXTRACT(EPOCH FROM recorded_at) * 1000000)::bigint, device_id, bpm, device_suspect, later "
+        "FROM x WHERE inert IS NOT TRUE ORDER BY patient_id, recorded_at, device_id",
+        [*params, config.margin, config.margin, config.gap_seconds],
     )
-    found = {}
-    for patient, moment, device, bpm, suspect in cursor.fetchall():
-        found.setdefault(patient, []).append(rules.Sample(_utc(moment), bpm, device, bool(suspect)))
-    return found
+    for patient, at, device, bpm, suspect, count in cursor.fetchall():
+        found.setdefault(patient, []).append(sample(at, bpm, device, bool(suspect)))
+        later[patient] = count
+    return found, later
 
 
 def _overlaps(a, b):
-    far = datetime.max.replace(tzinfo=UTC)
+    far = float("inf")
     return a.opened_at <= (b.resolved_at or far) and b.opened_at <= (a.resolved_at or far)
 
 
@@ -202,7 +246,7 @@ def _apply_alert_rules(cursor):
     around the batch (a second read only for late readings that re-decide an older episode), then at
     most two bulk UPDATEs and one multi-row INSERT."""
     config = rule_config()
-    lookback = timedelta(seconds=config.lookback_seconds)
+    lookback = config.lookback_seconds * 1_000_000  # the rules' clock: epoch microseconds
     adapt = connection.ops.adapt_datetimefield_value
     lock = " FOR NO KEY UPDATE" if connection.vendor == "postgresql" else ""
     # One writer at a time per patient: a second batch for the same patient waits here and then reads
@@ -213,27 +257,27 @@ def _apply_alert_rules(cursor):
     cursor.execute(f"SELECT n.patient_id, MIN(n.recorded_at), COUNT(*), "
                    "SUM(CASE WHEN n.bpm > p.hr_high OR n.bpm < p.hr_low THEN 1 ELSE 0 END) "
                    f"FROM {_NEW} n JOIN clinical_patient p ON p.id = n.patient_id GROUP BY n.patient_id")
-    summary = {patient: (_utc(first), count, breaches or 0) for patient, first, count, breaches in cursor.fetchall()}
+    summary = {patient: (_micros(first), count, breaches or 0) for patient, first, count, breaches in cursor.fetchall()}
     earliest = min(first for first, _count, _breaches in summary.values())
     cursor.execute(
         f"SELECT {_ALERT_COLUMNS} FROM monitoring_alert WHERE patient_id IN (SELECT patient_id FROM {_NEW}) "
         f"AND kind IN ('{_RULED_KINDS[0]}', '{_RULED_KINDS[1]}') AND (status IN ({_live_statuses_sql()}) "
         "OR (status = 'resolved' AND resolved_by_id IS NULL AND note LIKE %s AND resolved_at >= %s) "
         "OR (resolved_by_id IS NOT NULL AND last_breach_at >= %s))",
-        [f"%{AUTO_RESOLVED_MARK}%", adapt(earliest), adapt(earliest - lookback)],
+        [f"%{AUTO_RESOLVED_MARK}%", adapt(_moment(earliest)), adapt(_moment(earliest - lookback))],
     )
     stored, fences = {}, {}
     for (pk, patient, kind, severity, status, first, last, peak, count, opened_at, last_at, resolved_at, device,
          suspect, acknowledged_at, _level, resolved_by) in cursor.fetchall():
-        last_at = _utc(last_at)
+        last_at = _micros(last_at)
         if resolved_by is not None:  # resolved by a user: final; its readings stay its own (a fence)
             kinds = fences.setdefault(patient, {})
             kinds[kind] = max(kinds.get(kind, last_at), last_at)
             continue
-        resolved_at = _utc(resolved_at) if resolved_at is not None else None
+        resolved_at = _micros(resolved_at)
         if resolved_at is not None and resolved_at < summary[patient][0]:
             continue
-        episode = rules.Episode(kind=kind, opened_at=_utc(opened_at), first_value=first, last_value=last,
+        episode = rules.Episode(kind=kind, opened_at=_micros(opened_at), first_value=first, last_value=last,
                                 peak_value=peak, breach_count=count, severity=severity, device_id=device,
                                 device_suspect=bool(suspect), last_breach_at=last_at, resolved_at=resolved_at, key=pk)
         stored.setdefault(patient, []).append(_Stored(episode, status, acknowledged_at is not None))
@@ -242,14 +286,14 @@ def _apply_alert_rules(cursor):
     interesting = [patient for patient, (_t, _n, breaches) in summary.items() if breaches or patient in stored]
     if not interesting:
         return
-    until = timezone.now() + _FAR_FUTURE
-    around = _window(cursor, {p: (summary[p][0] - lookback, until) for p in interesting})
+    until = _micros(timezone.now() + _FAR_FUTURE)
+    around, later_counts = _window(cursor, {p: (summary[p][0] - lookback, until) for p in interesting},
+                                   config=config, since={p: summary[p][0] for p in interesting})
     plans, older = {}, {}
     for patient in interesting:
         first_new, count, _breaches = summary[patient]
         samples = around.get(patient, [])
-        later = sum(1 for s in samples if s.at >= first_new)
-        if later == count:  # in order: every stored reading from the batch's first on is new
+        if later_counts.get(patient, 0) == count:  # in order: every stored reading from the batch's first on is new
             plans[patient] = (None, samples)
         else:  # late readings: re-decide from the first episode they touch
             start = min([first_new] + [s.episode.opened_at for s in stored.get(patient, ())
@@ -257,7 +301,7 @@ def _apply_alert_rules(cursor):
             plans[patient] = (start, samples)
             if start < first_new:
                 older[patient] = (start - lookback, first_new - lookback)
-    for patient, extra in _window(cursor, older).items():
+    for patient, extra in _window(cursor, older, config=config)[0].items():
         start, samples = plans[patient]
         plans[patient] = (start, extra + samples)
 
@@ -293,8 +337,8 @@ def _values_of(episode, status, config):
         ([SUSPECT_NOTE] if episode.device_suspect else [])
         + ([auto_resolved_note(config)] if episode.resolved_at is not None else []))
     return (episode.severity, status, episode.first_value, episode.last_value, episode.peak_value,
-            episode.breach_count, episode.opened_at, episode.last_breach_at, episode.resolved_at,
-            episode.device_id, episode.device_suspect, note)
+            episode.breach_count, _moment(episode.opened_at), _moment(episode.last_breach_at),
+            _moment(episode.resolved_at), episode.device_id, episode.device_suspect, note)
 
 
 def _event(event_type, pk, patient, kind, values, **extra):
@@ -315,7 +359,8 @@ def _write_alerts(cursor, config, inserts, updates):
         before = old.episode
         if episode is None:  # the stream no longer holds this breach: withdrawn, kept for the record
             values = (before.severity, AlertStatus.RESOLVED.value, before.first_value, before.last_value,
-                      before.peak_value, before.breach_count, before.opened_at, before.last_breach_at, now,
+                      before.peak_value, before.breach_count, _moment(before.opened_at),
+                      _moment(before.last_breach_at), now,
                       before.device_id, before.device_suspect, WITHDRAWN_NOTE)
             resolved.append((before.key, values))
             if old.status in LIVE_ALERT_STATUSES:
