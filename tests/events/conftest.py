@@ -16,6 +16,7 @@ from channels.testing import WebsocketCommunicator
 from rest_framework_simplejwt.tokens import AccessToken
 
 from config.asgi import application
+from core import events
 
 RECEIVE_TIMEOUT = 3  # seconds: an event that arrives at all arrives in milliseconds
 NOTHING_TIMEOUT = 0.3  # how long "receives nothing" waits (after a later event proved delivery works)
@@ -63,6 +64,8 @@ async def close_code(communicator, timeout=RECEIVE_TIMEOUT):
     """The code the server closed with (fails if it sends anything else first)."""
     message = await communicator.receive_output(timeout=timeout)
     assert message["type"] == "websocket.close", message
+    # As a server does after the close handshake: the application hears the disconnect and ends.
+    await communicator.disconnect(code=message.get("code") or 1000, timeout=timeout)
     return message.get("code")
 
 
@@ -78,13 +81,20 @@ async def event_types(communicator, timeout=NOTHING_TIMEOUT):
     return types
 
 
+def flush(layer):
+    """Empty the layer from the loop that sends to it (a Redis layer's flush also closes its pools)."""
+    if events._in_process(layer):
+        async_to_sync(layer.flush)()
+    else:
+        events._sender.run(layer.flush(), 10)
+
+
 @pytest.fixture(autouse=True)
 def _clean_channel_layer():
     """Each test starts with an empty channel layer (groups and messages of earlier tests gone)."""
-    layer = get_channel_layer()
-    async_to_sync(layer.flush)()
+    flush(get_channel_layer())
     yield
-    async_to_sync(layer.flush)()
+    flush(get_channel_layer())
 
 
 @pytest.fixture

@@ -285,11 +285,12 @@ def test_a_channel_layer_that_fails_never_fails_the_write(ward, layer, monkeypat
     assert "workorder.created not delivered" in caplog.text
 
 
-def test_a_real_unreachable_redis_costs_the_write_nothing_but_a_warning(ward, settings, caplog):
+def test_a_real_unreachable_redis_costs_the_write_nothing_but_a_warning(ward, monkeypatch, caplog):
+    from channels_redis.core import RedisChannelLayer
+
     # Nothing listens on port 1: the connection is refused at once.
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                           "CONFIG": {"hosts": [{"address": "redis://127.0.0.1:1/0",
-                                                                 "socket_connect_timeout": 0.5}]}}}
+    layer = RedisChannelLayer(hosts=[{"address": "redis://127.0.0.1:1/0", "socket_connect_timeout": 0.5}])
+    monkeypatch.setattr("channels.layers.get_channel_layer", lambda *args: layer)
     body = {"device": ward.monitor.id, "description": "No display", "work_type": "CM", "priority": "high"}
     with caplog.at_level(logging.WARNING, logger="core.events"):
         response = authenticated_client(ward.nurse).post("/api/workorders/", body, format="json")
@@ -308,6 +309,7 @@ def test_a_failed_scope_check_closes_the_connection_with_1011_so_the_client_catc
         monkeypatch.setattr("events.scopes.may_receive", broken)
         await sync(lambda: publish("alert.updated", {"id": alert.pk}, instance=alert))
         message = await connection.receive_output(timeout=3)
+        await connection.disconnect()
         return message
 
     assert run(scenario) == {"type": "websocket.close", "code": 1011}
@@ -320,6 +322,8 @@ def test_a_user_deactivated_during_the_session_is_closed_with_4401_at_the_next_e
         connection = await session(ward.nurse)
         await sync(lambda: type(ward.nurse).objects.filter(pk=ward.nurse.pk).update(is_active=False))
         await sync(lambda: publish("alert.updated", {"id": alert.pk}, instance=alert))
-        return await connection.receive_output(timeout=3)
+        message = await connection.receive_output(timeout=3)
+        await connection.disconnect()
+        return message
 
     assert run(scenario) == {"type": "websocket.close", "code": 4401}
