@@ -38,7 +38,7 @@ def rules_off_application():
 class RulesServer(Server):
     """gunicorn as in common.Server, serving the application with the alert rules on or off."""
 
-    def __init__(self, env, *, rules, port=8099):
+    def __init__(self, env, *, rules, port=8178):
         import subprocess
         import sys
         import urllib.error
@@ -57,7 +57,7 @@ class RulesServer(Server):
             try:
                 urllib.request.urlopen(f"{self.url}/api/health/", timeout=2)
                 return
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.3)
         raise RuntimeError("gunicorn did not start")
 
@@ -163,7 +163,7 @@ def main():
     bodies = batches_for(http_monitors, args.batches, args.size, start)
     total = args.batches * args.size
 
-    server = Server(env)
+    server = Server(env, port=8177)  # ports of its own: other benchmarks may hold 8099
     try:
         idle_rss = server.worker_rss_mb()
         seconds, latencies, rss, answers = post_all(server, bodies, args.clients)
