@@ -30,6 +30,7 @@ from maintenance.models import (
 from maintenance.recurrence import advance
 from workorders.choices import Priority, WorkOrderStatus, WorkType
 from workorders.models import WorkOrder
+from workorders.services import announce_created
 
 TITLE_MAX_LENGTH = PMSchedule._meta.get_field("title").max_length
 DEFAULT_MAX_OCCURRENCES_PER_RUN = 10
@@ -38,6 +39,8 @@ DEFAULT_MAX_SCHEDULES_PER_RUN = 10_000
 INSERT_BATCH = 5000  # work orders per INSERT (Django lowers it to SQLite's bound)
 RECOUNT_CHUNK = {"postgresql": 5000, "sqlite": 500}  # work numbers per re-count
 UPDATE_CHUNK = {"postgresql": 5000, "sqlite": 400}  # schedules per UPDATE (two parameters each)
+# What the re-count loads of each inserted work order: its live event's fields.
+ANNOUNCED_FIELDS = ("work_number", "device", "status", "priority", "work_type", "pm_schedule")
 
 
 # -- writes ---------------------------------------------------------------------------------------
@@ -240,12 +243,14 @@ def generate_pm_workorders(*, today=None, max_per_schedule=None, max_schedules=N
             # What was really inserted: our reserved numbers that exist now (a skipped row's number
             # is left unused).
             for chunk in _chunks(numbers, RECOUNT_CHUNK.get(connection.vendor, 500)):
-                inserted += WorkOrder.objects.filter(work_number__in=chunk).values_list("pm_schedule_id", flat=True)
+                inserted += WorkOrder.objects.filter(work_number__in=chunk).only(*ANNOUNCED_FIELDS)
+            for work_order in inserted:  # each announced once the run commits, as a single create is
+                announce_created(work_order)
         if changed:
             _store_next_due_dates(changed, now)
     return {
         "created": len(inserted),
-        "schedules": len(set(inserted)),
+        "schedules": len({work_order.pm_schedule_id for work_order in inserted}),
         "skipped_inactive": counts["skipped_inactive"],
         "waiting_for_completion": counts["waiting"],
         "capped": capped,

@@ -70,14 +70,17 @@ def workorder_create(*, by, device, description, work_type, priority, due_date=N
         work_order.save()
     if work_type == WorkType.CORRECTIVE:
         device.downtime_periods.filter(ended_at__isnull=True, work_order__isnull=True).update(work_order=work_order)
-    publish("workorder.created", _event_data(work_order), instance=work_order)
+    announce_created(work_order)
     return work_order
 
 
-def _event_data(work_order):
-    """A new work order's live-event data: ids and states (docs/events.md)."""
-    return {"id": work_order.pk, "work_number": work_order.work_number, "device": work_order.device_id,
-            "status": work_order.status, "priority": work_order.priority, "work_type": work_order.work_type}
+def announce_created(work_order):
+    """`workorder.created` (after commit) with ids and states (docs/events.md); also for the work
+    orders the PM generator creates in bulk."""
+    publish("workorder.created", {
+        "id": work_order.pk, "work_number": work_order.work_number, "device": work_order.device_id,
+        "status": work_order.status, "priority": work_order.priority, "work_type": work_order.work_type,
+    }, instance=work_order)
 
 
 def _publish_status_changed(work_order, previous_status):
