@@ -206,12 +206,22 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(JOBS_DIR / "beat-schedule")
 # Periodic jobs: every one is idempotent, bounded per run, logs its report (core.jobs.run_job) and is
 # also a management command (docs/jobs.md lists them). Intervals in seconds.
 JOB_INTERVALS = {
+    "escalate-alerts": 60,
+    "check-stale-monitors": 60,
+    "mark-no-shows": 5 * 60,
+    "send-appointment-reminders": 15 * 60,
     "generate-pm-workorders": 3600,
+    "email-overdue-work-orders": 3600,  # sends from 07:00 local, once a day per work order
     "flush-expired-tokens": 24 * 3600,
     "create-reading-partitions": 24 * 3600,
 }
 JOB_TASKS = {
+    "escalate-alerts": "monitoring.tasks.escalate_alerts",
+    "check-stale-monitors": "monitoring.tasks.check_stale_monitors",
+    "mark-no-shows": "clinical.tasks.mark_no_shows",
+    "send-appointment-reminders": "clinical.tasks.send_appointment_reminders",
     "generate-pm-workorders": "maintenance.tasks.generate_pm_workorders",
+    "email-overdue-work-orders": "workorders.tasks.email_overdue_work_orders",
     "flush-expired-tokens": "accounts.tasks.flush_expired_tokens",
     "create-reading-partitions": "monitoring.tasks.create_reading_partitions",
 }
@@ -265,8 +275,8 @@ SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
 # The channel layer carries committed events (core.events.deliver) to the consumers. With REDIS_URL it
 # is Redis, shared by every web process (and by the Celery worker, whose jobs publish too); without it
 # it is in-process memory, which reaches only the clients of the process that published: enough for
-# `make run` (one server process), not for several processes, and not for events a separate jobs
-# worker publishes.
+# `make run` (one server process), not for several processes; `make run`'s jobs worker relays its
+# events to the server (EVENTS_RELAY_* below).
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -289,6 +299,15 @@ else:
 EVENTS_AUTH_TIMEOUT = env.float("EVENTS_AUTH_TIMEOUT", default=5.0)
 # A write that publishes waits at most this long for the channel layer after its commit, then logs a warning.
 EVENTS_SEND_TIMEOUT = env.float("EVENTS_SEND_TIMEOUT", default=max(1.0, REDIS_SOCKET_TIMEOUT))
+# The relay, for `make run` without Redis only (config/devserver.py sets both variables, with a secret
+# made per run): the jobs worker POSTs its events to the web process's POST /internal/events/
+# (events/relay.py), which hands them to its in-memory layer. The worker sends (EVENTS_RELAY_URL); the
+# web process accepts from loopback with the secret (EVENTS_RELAY_TOKEN; empty: the route is a 404).
+# With REDIS_URL both stay off: every process shares the Redis layer.
+EVENTS_RELAY_TOKEN = "" if REDIS_URL else env.str("MEDITRACK_EVENTS_RELAY_TOKEN", default="")
+if EVENTS_RELAY_TOKEN and len(EVENTS_RELAY_TOKEN) < 32:
+    raise ImproperlyConfigured("MEDITRACK_EVENTS_RELAY_TOKEN: at least 32 characters (config/devserver.py makes one).")
+EVENTS_RELAY_URL = env.str("MEDITRACK_EVENTS_RELAY_URL", default="") if JOBS_WORKER and EVENTS_RELAY_TOKEN else ""
 
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -22,12 +22,16 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-# Every beat entry and the management command that runs the same pass. simplejwt's own
-# `flushexpiredtokens` runs the flush job's query (accounts has no JobCommand of its own yet).
+# Every beat entry and the management command that runs the same pass.
 JOB_COMMANDS = {
+    "escalate-alerts": "escalate_alerts",
+    "check-stale-monitors": "check_stale_monitors",
+    "mark-no-shows": "mark_no_shows",
+    "send-appointment-reminders": "send_appointment_reminders",
+    "generate-pm-workorders": "generate_pm_workorders",
+    "email-overdue-work-orders": "email_overdue_work_orders",
     "flush-expired-tokens": "flush_expired_tokens",
     "create-reading-partitions": "create_reading_partitions",
-    "generate-pm-workorders": "generate_pm_workorders",
 }
 
 
@@ -55,6 +59,16 @@ def test_the_beat_schedule_has_every_job_at_its_interval():
     assert schedule["create-reading-partitions"] == 24 * 3600
     assert set(schedule) == set(settings.JOB_INTERVALS)
     assert schedule["generate-pm-workorders"] == 3600
+    # The contract's minute jobs, and the appointment jobs (docs/jobs.md says why these intervals).
+    assert schedule["escalate-alerts"] == schedule["check-stale-monitors"] == 60
+    assert schedule["mark-no-shows"] == 5 * 60 and schedule["send-appointment-reminders"] == 15 * 60
+    assert schedule["email-overdue-work-orders"] == 3600
+
+
+@pytest.mark.parametrize("name", sorted(JOB_COMMANDS))
+def test_each_jobs_command_is_a_job_command(name):
+    app_name = get_commands()[JOB_COMMANDS[name]]
+    assert isinstance(load_command_class(app_name, JOB_COMMANDS[name]), JobCommand), name
 
 
 def test_job_commands_run_the_task_pass():

@@ -123,7 +123,7 @@ def test_options_on_a_detail_describes_the_role_s_update_serializer(client_for):
     device = DeviceFactory(assigned_engineer=engineer.user)
     actions = engineer.options(f"/api/devices/{device.id}/").json()["actions"]
     assert set(actions) == {"PUT"}
-    assert set(actions["PUT"]) == {"status", "notes"}
+    assert set(actions["PUT"]) == {"status", "notes", "reason"}  # reason: the downtime's, with a status change
     assert actions["PUT"]["status"]["read_only"] is False
 
 
