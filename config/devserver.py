@@ -4,8 +4,11 @@ stopped together.
 The development server is daphne's `runserver` (daphne is first in INSTALLED_APPS): ASGI, so the API
 (http://ADDR/api/) and the live events WebSocket (ws://ADDR/ws/events/, docs/events.md) share one
 port and one process, whose in-memory channel layer reaches every client when REDIS_URL is unset.
-Events the jobs worker publishes (escalations, silent monitors) reach the clients only through Redis
-(REDIS_URL): without it the worker's in-memory layer has no clients.
+Events the jobs worker publishes (escalations, silent monitors, their notifications) reach the same
+clients: with REDIS_URL through the shared Redis layer; without it through the relay, the server's
+`POST /internal/events/` (events/relay.py), to which the worker POSTs each event. The launcher makes a
+random secret per run and gives both children MEDITRACK_EVENTS_RELAY_URL (the server's own port, on
+loopback) and MEDITRACK_EVENTS_RELAY_TOKEN; the server takes events only from loopback with it.
 
     python -m config.devserver [ADDR] [--no-jobs] [--noreload]
 
@@ -25,7 +28,9 @@ import argparse
 import contextlib
 import ctypes
 import ctypes.util
+import ipaddress
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -50,6 +55,44 @@ def worker_command(schedule_filename):
         # No other workers to talk to: no gossip, mingle or heartbeat polling.
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]
+
+
+RELAY_PATH = "/internal/events/"
+RELAY_ENV = ("MEDITRACK_EVENTS_RELAY_URL", "MEDITRACK_EVENTS_RELAY_TOKEN")
+
+
+def relay_url(addr):
+    """The relay's URL: the server's own port through loopback (the server takes events only from
+    there). None when the server listens on one address that is not loopback (a request to it comes
+    from that address, not from loopback) or on a host name."""
+    host, _, port = addr.rpartition(":")
+    if not port.isdigit():
+        return None
+    host = host.strip("[]")
+    # runserver's "8000" and "0:8000" too; listening on every interface includes 127.0.0.1.
+    if host in ("", "0", "0.0.0.0", "localhost"):  # noqa: S104 (a comparison, not a bind)
+        target = "127.0.0.1"
+    elif host == "::":
+        target = "[::1]"
+    else:
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            return None
+        if not ip.is_loopback:
+            return None
+        target = f"[{ip}]" if ip.version == 6 else str(ip)
+    return f"http://{target}:{port}{RELAY_PATH}"
+
+
+def relay_environment(env, addr, jobs):
+    """The relay's two variables for both children, when there is a worker and no Redis; else none
+    (with Redis every process shares the layer; without a worker nobody else publishes)."""
+    env = {key: value for key, value in env.items() if key not in RELAY_ENV}
+    url = relay_url(addr) if jobs and not env.get("REDIS_URL") else None
+    if url:
+        env.update(MEDITRACK_EVENTS_RELAY_URL=url, MEDITRACK_EVENTS_RELAY_TOKEN=secrets.token_urlsafe(32))
+    return env
 
 
 def server_command(addr, noreload):
@@ -115,7 +158,7 @@ def main(argv=None):
     parser.add_argument("--noreload", action="store_true", help="no autoreloader in runserver")
     args = parser.parse_args(argv)
 
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env = relay_environment({**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}, args.addr, not args.no_jobs)
     processes = []
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _raise_stop)
@@ -130,6 +173,12 @@ def main(argv=None):
             processes.append(start(worker_command(folder / "beat-schedule"), worker_env))
             broker = "Redis (REDIS_URL)" if env.get("REDIS_URL") else f"the filesystem broker in {folder}"
             print(f"devserver: jobs worker with beat, pid {processes[-1].pid}, on {broker}", flush=True)
+            if env.get("MEDITRACK_EVENTS_RELAY_URL"):
+                print("devserver: the jobs' live events reach the WebSocket through the server's relay, "
+                      f"{env['MEDITRACK_EVENTS_RELAY_URL']} (no REDIS_URL)", flush=True)
+            elif not env.get("REDIS_URL"):
+                print(f"devserver: {args.addr} is not a loopback or wildcard address: the jobs' live events reach "
+                      "the WebSocket only with REDIS_URL", flush=True)
         processes.append(start(server_command(args.addr, args.noreload), env))
         print(f"devserver: API on http://{args.addr}/api/ and live events on ws://{args.addr}/ws/events/, "
               f"pid {processes[-1].pid}; Ctrl+C stops both", flush=True)

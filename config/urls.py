@@ -29,6 +29,8 @@ api_patterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
+    # `make run`'s jobs worker relays its events here (no Redis); a 404 unless devserver set its secret.
+    path("internal/events/", include("events.urls")),
 ]
 
 handler500 = "core.views.handler500"

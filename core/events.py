@@ -12,6 +12,11 @@ events about an object, each connection checks its own scope) and `user.<id>` (i
 Delivery is best effort: the write has committed already, so a channel layer that is down (Redis
 unreachable) costs a warning in the log, never the request. docs/events.md has the protocol.
 Later consumers of the same events (webhooks) hook in here.
+
+One process publishes elsewhere: `make run`'s jobs worker without Redis (config/devserver.py). Its
+in-memory layer has no clients, so `deliver()` POSTs each event to the web process's relay
+(settings.EVENTS_RELAY_URL, `POST /internal/events/`, events/relay.py), which sends it to its own
+layer with `send_to_layer()`, as if it had published it.
 """
 
 import asyncio
@@ -19,6 +24,7 @@ import json
 import logging
 import os
 import threading
+import urllib.request
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
@@ -100,8 +106,17 @@ def _in_process(layer):
 
 
 def deliver(event):
-    """Send a committed event to the channel layer. Never raises: a failure is logged as a warning
+    """Send a committed event on: to the web process's relay when this process has one (`make run`'s jobs
+    worker without Redis), else to the channel layer. Never raises: a failure is logged as a warning
     (the write it announces has committed; clients catch up through the REST lists)."""
+    if getattr(settings, "EVENTS_RELAY_URL", ""):
+        relay(event)
+    else:
+        send_to_layer(event)
+
+
+def send_to_layer(event):
+    """Send an event to this process's channel layer (the relay view calls it too). Never raises."""
     from channels.layers import get_channel_layer  # channels is optional for code that never delivers
 
     try:
@@ -122,4 +137,25 @@ def deliver(event):
             _sender.run(_send(layer, groups, message, timeout), timeout + 1)
     except Exception as exc:  # any layer failure: Redis down, hung, refusing; a message it cannot pack
         logger.warning("event %s not delivered: the channel layer failed (%s: %s)",
+                       event.get("type"), type(exc).__name__, exc)
+
+
+RELAY_AUTH_SCHEME = "Relay"
+# Straight to the URL: an HTTP(S)_PROXY in the developer's environment must not see (or swallow) it.
+_relay_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def relay(event):
+    """POST an event (JSON, `Authorization: Relay <EVENTS_RELAY_TOKEN>`) to settings.EVENTS_RELAY_URL, the
+    web process's `/internal/events/`; it answers 204 once its layer has it. Bounded by
+    EVENTS_SEND_TIMEOUT; never raises: the web process down, hung or refusing costs a warning."""
+    try:
+        request = urllib.request.Request(  # noqa: S310 (the URL is ours: devserver's http://127.0.0.1:PORT/)
+            settings.EVENTS_RELAY_URL, method="POST", data=json.dumps(event, cls=DjangoJSONEncoder).encode(),
+            headers={"Content-Type": "application/json",
+                     "Authorization": f"{RELAY_AUTH_SCHEME} {settings.EVENTS_RELAY_TOKEN}"})
+        with _relay_opener.open(request, timeout=settings.EVENTS_SEND_TIMEOUT) as response:
+            response.read()
+    except Exception as exc:  # refused (the server is not up), timed out, an HTTP error status, bad JSON
+        logger.warning("event %s not delivered: the relay to the web process failed (%s: %s)",
                        event.get("type"), type(exc).__name__, exc)
