@@ -2,8 +2,10 @@
 beat on the filesystem broker, against a temporary SQLite database and broker folder. Beat sends
 the token flush every second; the worker runs it (the expired token leaves the database and each
 run logs its report); the same port serves the live-events WebSocket (runserver is daphne's, ASGI);
-stopping the launcher leaves none of its processes behind."""
+stopping the launcher leaves none of its processes behind. Without Redis, an event a job publishes in
+the worker reaches a WebSocket client of the server through the relay (POST /internal/events/)."""
 
+import json
 import os
 import shutil
 import signal
@@ -12,12 +14,14 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 from rest_framework_simplejwt.tokens import AccessToken
 
+from config import devserver
 from tests.events.wsclient import Closed, WebSocket
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,7 +74,8 @@ def environment(database, jobs_dir):
     """The environment `make run` gives the launcher (no Redis), with the flush job due every second."""
     env = {key: value for key, value in os.environ.items()
            if key not in ("DATABASE_URL", "REDIS_URL", "MEDITRACK_JOBS_WORKER", "CELERY_TASK_ALWAYS_EAGER",
-                          "JOB_SCHEDULE", "DJANGO_SETTINGS_MODULE")}
+                          "JOB_SCHEDULE", "DJANGO_SETTINGS_MODULE", "MEDITRACK_EVENTS_RELAY_URL",
+                          "MEDITRACK_EVENTS_RELAY_TOKEN", "JOBS_RUN_AT_START")}
     env.update(DATABASE_URL=f"sqlite:///{database}", JOBS_DIR=str(jobs_dir),
                JOB_SCHEDULE="flush-expired-tokens=1,create-reading-partitions=off", PYTHONUNBUFFERED="1")
     return env
@@ -212,3 +217,94 @@ def test_a_child_that_exits_stops_the_launcher_and_the_other_child(site):
         wait_for(lambda: not any(alive(pid) for pid in children), 5, "the worker gone too", site["log"])
     finally:
         busy.close()
+
+
+# An admin (alerts of a patient with no doctor and no department escalate to the admins) and an open
+# critical alert, opened now: not due for escalation until the test moves its opening back.
+MAKE_ALERT = """
+import json, django
+django.setup()
+from tests.factories import UserFactory
+from tests.factories.monitoring import AlertFactory
+admin = UserFactory(admin=True)
+alert = AlertFactory(severity="critical")
+print(json.dumps({"admin": admin.pk, "alert": alert.pk}))
+"""
+
+
+def test_an_event_a_job_publishes_in_the_worker_reaches_a_websocket_client_of_the_server(site):
+    # Escalation every second (beat), so the alert escalates within a second or two of becoming due.
+    site["env"]["JOB_SCHEDULE"] += ",escalate-alerts=1"
+    made = subprocess.run([sys.executable, "-c", MAKE_ALERT], cwd=ROOT, capture_output=True, text=True, check=True,
+                          env={**site["env"], "DJANGO_SETTINGS_MODULE": "config.settings"}, timeout=60)
+    ids = json.loads(made.stdout.strip().splitlines()[-1])
+    launcher, port = launch(site, "--noreload")
+    try:
+        wait_for(lambda: answers(port), 45, "the API answers", site["log"])
+        assert "the jobs' live events reach the WebSocket through the server's relay, " \
+               f"http://127.0.0.1:{port}/internal/events/" in site["log"].read_text()
+        # The relay exists under make run, and takes nothing without the run's secret.
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/internal/events/", data=b"{}", method="POST",
+                                         headers={"Content-Type": "application/json",
+                                                  "Authorization": "Relay guessed-secret"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+        assert refused.value.code == 403
+        socket_ = WebSocket("127.0.0.1", port, timeout=20)
+        socket_.send_json({"token": access_token(ids["admin"])})
+        assert socket_.receive_json()["type"] == "session.ready"
+        with sqlite3.connect(site["database"]) as db:  # the alert is now 10 minutes old: due
+            db.execute("UPDATE monitoring_alert SET opened_at = datetime('now', '-10 minutes') WHERE id = ?",
+                       (ids["alert"],))
+        started = time.monotonic()
+        received = {}
+        while set(received) != {"alert.escalated", "notification.created"}:
+            message = socket_.receive_json()  # the socket's 20 s timeout fails the test if nothing comes
+            received[message["type"]] = message
+        elapsed = time.monotonic() - started
+        socket_.close()
+        escalated = received["alert.escalated"]["data"]
+        assert (escalated["id"], escalated["escalation_level"]) == (ids["alert"], 1)
+        assert received["notification.created"]["data"]["kind"] == "alert.escalated"
+        assert elapsed < 10, elapsed
+        # The worker logs the pass once it returns, after its commit sent the events.
+        wait_for(lambda: '"escalated": 1' in site["log"].read_text(), 5, "the escalation logged", site["log"])
+        assert "the relay to the web process failed" not in site["log"].read_text()
+    finally:
+        launcher.send_signal(signal.SIGTERM)
+        try:
+            launcher.wait(timeout=20)
+        finally:
+            if launcher.poll() is None:
+                launcher.kill()
+
+
+@pytest.mark.parametrize(("addr", "url"), [
+    ("127.0.0.1:8000", "http://127.0.0.1:8000/internal/events/"),
+    ("8001", "http://127.0.0.1:8001/internal/events/"),  # runserver's port-only form
+    ("0:8000", "http://127.0.0.1:8000/internal/events/"),
+    ("0.0.0.0:8000", "http://127.0.0.1:8000/internal/events/"),  # every interface: loopback among them
+    ("localhost:8000", "http://127.0.0.1:8000/internal/events/"),
+    ("127.0.0.2:8000", "http://127.0.0.2:8000/internal/events/"),
+    ("[::1]:8000", "http://[::1]:8000/internal/events/"),
+    ("[::]:8000", "http://[::1]:8000/internal/events/"),
+    ("192.168.1.5:8000", None),  # one non-loopback address: the worker's request would not come from loopback
+    ("meditrack.local:8000", None),
+    ("127.0.0.1:http", None),
+])
+def test_the_relay_url_is_the_servers_own_port_on_loopback(addr, url):
+    assert devserver.relay_url(addr) == url
+
+
+def test_the_relay_is_set_up_only_for_a_worker_without_redis():
+    base = {"PATH": "/bin", "MEDITRACK_EVENTS_RELAY_URL": "http://elsewhere/", "MEDITRACK_EVENTS_RELAY_TOKEN": "old"}
+    first = devserver.relay_environment(base, "127.0.0.1:8000", jobs=True)
+    second = devserver.relay_environment(base, "127.0.0.1:8000", jobs=True)
+    assert first["MEDITRACK_EVENTS_RELAY_URL"] == "http://127.0.0.1:8000/internal/events/"
+    assert len(first["MEDITRACK_EVENTS_RELAY_TOKEN"]) >= 32
+    assert first["MEDITRACK_EVENTS_RELAY_TOKEN"] != second["MEDITRACK_EVENTS_RELAY_TOKEN"]  # a secret per run
+    for env in (devserver.relay_environment({**base, "REDIS_URL": "redis://127.0.0.1:6379/0"}, "127.0.0.1:8000", True),
+                devserver.relay_environment(base, "127.0.0.1:8000", jobs=False),
+                devserver.relay_environment(base, "192.168.1.5:8000", jobs=True)):
+        assert not set(devserver.RELAY_ENV) & set(env), env  # none inherited either
+        assert env["PATH"] == "/bin"
