@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import threading
+import time
 import urllib.request
 
 from asgiref.sync import async_to_sync
@@ -141,21 +142,43 @@ def send_to_layer(event):
 
 
 RELAY_AUTH_SCHEME = "Relay"
+# The server refusing connections is, under `make run`, the server not listening yet (the worker runs its
+# start-up jobs first) or runserver's reloader restarting it after a code change: a relayed event
+# waits this long for it, retrying every RELAY_RETRY_SECONDS. After one such wait in vain the next
+# events fail at once, until one gets through (a server that stays down costs each job no time).
+RELAY_WAIT_SECONDS = 10.0
+RELAY_RETRY_SECONDS = 0.25
+_relay_state = {"wait": True}
 # Straight to the URL: an HTTP(S)_PROXY in the developer's environment must not see (or swallow) it.
 _relay_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
+def _refused(exc):
+    return isinstance(exc, ConnectionRefusedError) or isinstance(getattr(exc, "reason", None), ConnectionRefusedError)
+
+
 def relay(event):
     """POST an event (JSON, `Authorization: Relay <EVENTS_RELAY_TOKEN>`) to settings.EVENTS_RELAY_URL, the
-    web process's `/internal/events/`; it answers 204 once its layer has it. Bounded by
-    EVENTS_SEND_TIMEOUT; never raises: the web process down, hung or refusing costs a warning."""
-    try:
-        request = urllib.request.Request(  # noqa: S310 (the URL is ours: devserver's http://127.0.0.1:PORT/)
-            settings.EVENTS_RELAY_URL, method="POST", data=json.dumps(event, cls=DjangoJSONEncoder).encode(),
-            headers={"Content-Type": "application/json",
-                     "Authorization": f"{RELAY_AUTH_SCHEME} {settings.EVENTS_RELAY_TOKEN}"})
-        with _relay_opener.open(request, timeout=settings.EVENTS_SEND_TIMEOUT) as response:
-            response.read()
-    except Exception as exc:  # refused (the server is not up), timed out, an HTTP error status, bad JSON
-        logger.warning("event %s not delivered: the relay to the web process failed (%s: %s)",
-                       event.get("type"), type(exc).__name__, exc)
+    web process's `/internal/events/`; it answers 204 once its layer has it. Each attempt is bounded by
+    EVENTS_SEND_TIMEOUT; a refused connection is retried for up to RELAY_WAIT_SECONDS (above). Never
+    raises: the web process down, hung or refusing the event costs a warning."""
+    deadline = time.monotonic() + (RELAY_WAIT_SECONDS if _relay_state["wait"] else 0)
+    while True:
+        try:
+            request = urllib.request.Request(  # noqa: S310 (the URL is ours: devserver's http://127.0.0.1:PORT/)
+                settings.EVENTS_RELAY_URL, method="POST", data=json.dumps(event, cls=DjangoJSONEncoder).encode(),
+                headers={"Content-Type": "application/json",
+                         "Authorization": f"{RELAY_AUTH_SCHEME} {settings.EVENTS_RELAY_TOKEN}"})
+            with _relay_opener.open(request, timeout=settings.EVENTS_SEND_TIMEOUT) as response:
+                response.read()
+            _relay_state["wait"] = True
+            return
+        except Exception as exc:  # refused (the server is not up), timed out, an HTTP error status, bad JSON
+            if _refused(exc) and time.monotonic() < deadline:
+                time.sleep(RELAY_RETRY_SECONDS)
+                continue
+            if _refused(exc):
+                _relay_state["wait"] = False
+            logger.warning("event %s not delivered: the relay to the web process failed (%s: %s)",
+                           event.get("type"), type(exc).__name__, exc)
+            return
