@@ -8,7 +8,7 @@ scope it per user as any other event.
 
 The route exists only while settings.EVENTS_RELAY_TOKEN is set, which config/devserver.py does for
 `make run` without Redis (a secret made per run, given to both children); otherwise, in production and
-in tests, every request gets the JSON 404 any unknown path gets. A request is accepted only from a
+in tests, every request gets a JSON 404, as if there were no such route. A request is accepted only from a
 loopback address (REMOTE_ADDR; no forwarding header is trusted) with `Authorization: Relay <secret>`
 (compared in constant time); else 403. Then: POST only (405), JSON only (415), an event as
 core.events.publish() builds it (400 naming what is wrong), answered 204 once the layer has it.
