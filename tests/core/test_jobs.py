@@ -118,7 +118,7 @@ def test_flush_deletes_expired_tokens_only_and_a_second_run_finds_nothing(caplog
     outstanding(user, "old-2", timedelta(days=-3))
     live = outstanding(user, "live", timedelta(hours=1))
 
-    assert flush_expired_tokens.delay().get() == {"deleted": 2, "blacklist_rows_deleted": 1}
+    assert flush_expired_tokens.delay().result == {"deleted": 2, "blacklist_rows_deleted": 1}
     assert list(OutstandingToken.objects.all()) == [live]
     assert BlacklistedToken.objects.count() == 0
     assert json.loads(job_lines(caplog, "flush_expired_tokens")[0].getMessage().split(": ", 1)[1]) == {

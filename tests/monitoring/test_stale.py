@@ -471,5 +471,5 @@ def test_the_celery_task_runs_the_same_pass(ward, run):
     from monitoring.tasks import check_stale_monitors as task  # the beat entry's task
 
     with at(T0):
-        assert task.apply().get() == report(went_offline=1)
+        assert task.apply().result == report(went_offline=1)
     assert Alert.objects.get().device == ward.monitor
