@@ -113,7 +113,7 @@ class OpenFilter(admin.SimpleListFilter):
 
 @admin.register(DowntimePeriod)
 class DowntimePeriodAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Opened and closed only by devices.services (device_set_status, downtime_open/close): read-only,
+    """Opened and closed only by devices.downtime (through device_set_status, and downtime_open/close): read-only,
     the reliability report's source."""
 
     list_display = ["device", "status", "started_at", "ended_at", "reason", "work_order", "opened_by", "closed_by"]

@@ -5,8 +5,8 @@ deletion.
 `device_set_status` is the one function that changes a device's status: the API's PATCH
 (`device_update`), `change-status` (`device_change_status`), the Django admin actions and the
 periodic jobs all call it, so every change opens or closes the device's downtime period the same
-way. `downtime_open` / `downtime_close` are for a device that stays `active` but stops working (a
-monitor gone silent)."""
+way (devices/downtime.py holds the periods' rules, and `downtime_open` / `downtime_close` for a
+device that stays `active` but stops working: a monitor gone silent)."""
 
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -16,7 +16,7 @@ from rest_framework.exceptions import ValidationError
 from accounts.choices import Role
 from core.db import constraint_errors
 from core.errors import Conflict, DomainError
-from devices import errors
+from devices import downtime, errors
 from devices.choices import (
     ADMIN_STATUS_TRANSITIONS,
     ENGINEER_STATUS_TRANSITIONS,
@@ -25,7 +25,8 @@ from devices.choices import (
     toggled_status,
 )
 from devices.dates import date_errors
-from devices.models import Device, DowntimePeriod, InventoryCheck, Room
+from devices.downtime import downtime_close, downtime_open  # noqa: F401  TEMP re-export until monitoring/stale.py imports devices.downtime
+from devices.models import Device, InventoryCheck, Room
 
 _TRANSITIONS_BY_ROLE = {Role.ADMIN: ADMIN_STATUS_TRANSITIONS, Role.ENGINEER: ENGINEER_STATUS_TRANSITIONS}
 
@@ -103,8 +104,7 @@ def device_create(*, by, assigned_nurses=(), **fields):
     _save(device)
     device.assigned_nurses.set(assigned_nurses)
     if device.status != DeviceStatus.ACTIVE:
-        DowntimePeriod.objects.create(device=device, status=device.status, reason=reason or "Created out of service",
-                                      opened_by=by)
+        downtime.follow_status(device, status=device.status, by=by, reason=reason or "Created out of service")
     return device
 
 
@@ -152,88 +152,17 @@ def device_change_status(*, device, by, status=None, reason="", work_order=None)
     return device_set_status(device=device, by=by, status=target, reason=reason, work_order=work_order)
 
 
-def _open_period(device):
-    return DowntimePeriod.objects.filter(device=device, ended_at__isnull=True).first()
-
-
-def _retirement_changes(period, status):
-    """Whether a move between two statuses out of service crosses decommissioning. Time spent
-    decommissioned is not downtime (the reliability report leaves it out of the observed time), so
-    it is a period of its own, and its start is when the device was decommissioned."""
-    return (period.status == DeviceStatus.DECOMMISSIONED) != (status == DeviceStatus.DECOMMISSIONED)
-
-
 def device_set_status(*, device, by, status, reason="", work_order=None):
     """THE status change. Locks the device, checks the caller's transition table (`by=None`: a
-    system job, any transition), saves the status and keeps the downtime periods in step:
-
-    - leaving `active` opens a period (status, reason, `work_order`: the one given, else the
-      device's newest open corrective work order); a period already open while the device was
-      active (a silent monitor) is kept and takes the new status;
-    - returning to `active` closes the open period (ended_at now, closed_by);
-    - moving between two statuses out of service keeps the open period and updates its status (a
-      reason or work order given then only fills the period's blanks: it keeps why it began),
-      except into or out of `decommissioned`, which closes it and opens the next one.
-
-    The database holds at most one open period per device
-    (`devices_one_open_downtime_per_device`); a write that loses a race to it answers 409
-    `downtime_open` (devices.models.CONSTRAINT_ERRORS) and changes nothing."""
-    with constraint_errors():
+    system job, any transition), saves the status and keeps its downtime periods in step
+    (devices.downtime.follow_status: leaving `active` opens one, returning closes it)."""
+    with constraint_errors():  # a lost race for the one open period: 409 downtime_open (devices.models)
         device = _locked(device)
         _check_transition(device, status, by)
         device.status = status
         device.save(update_fields=["status", "updated_at"])
-        period = _open_period(device)
-        if status == DeviceStatus.ACTIVE:
-            if period is not None:
-                period.ended_at, period.closed_by = timezone.now(), by
-                period.save(update_fields=["ended_at", "closed_by"])
-        elif period is None or _retirement_changes(period, status):
-            if period is not None:  # decommissioning starts a stretch of its own, and so does leaving it
-                period.ended_at, period.closed_by = timezone.now(), by
-                period.save(update_fields=["ended_at", "closed_by"])
-            DowntimePeriod.objects.create(
-                device=device, status=status, reason=reason, opened_by=by,
-                work_order=work_order or device.work_orders.open_corrective().first(),
-            )
-        else:
-            period.status = status
-            period.reason = period.reason or reason
-            period.work_order = period.work_order or work_order or device.work_orders.open_corrective().first()
-            period.save(update_fields=["status", "reason", "work_order"])
+        downtime.follow_status(device, status=status, by=by, reason=reason, work_order=work_order)
     return device
-
-
-def downtime_open(*, device, reason, work_order=None, by=None):
-    """Open a downtime period for a device that stays `active` but is not working (a monitor that
-    went silent). Idempotent: while a period is open it is returned unchanged."""
-    with constraint_errors():
-        device = _locked(device)
-        period = _open_period(device)
-        if period is None:
-            period = DowntimePeriod.objects.create(
-                device=device, reason=reason[:200], work_order=work_order, opened_by=by,
-                status="" if device.status == DeviceStatus.ACTIVE else device.status,
-            )
-    return period
-
-
-@transaction.atomic
-def downtime_close(*, device, by=None, note=""):
-    """Close the open period of a device that works again (the monitor's data flows). Idempotent:
-    with no open period, None. A device out of service by its status stays down: only a return to
-    `active` (device_set_status) closes its period, so nothing is closed then either. `note` is
-    appended to the period's reason (within its 200 characters)."""
-    device = _locked(device)
-    period = _open_period(device)
-    if period is None or device.status != DeviceStatus.ACTIVE:
-        return None
-    period.ended_at, period.closed_by = timezone.now(), by
-    if note:
-        period.reason = f"{period.reason}; {note}" if period.reason else note
-        period.reason = period.reason[:200]
-    period.save(update_fields=["ended_at", "closed_by", "reason"])
-    return period
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from accounts.choices import Role
 from core.db import constraint_errors
 from core.errors import Conflict
 from core.testing import assert_error, authenticated_client
-from devices import services
+from devices import downtime, services
 from devices.choices import DeviceStatus
 from devices.models import Device, DowntimePeriod
 from tests.devices.helpers import count_queries, run_concurrently
@@ -168,25 +168,25 @@ def test_the_same_status_is_refused_for_everyone():
 def test_downtime_open_and_close_are_idempotent():
     device = DeviceFactory(monitor=True)
     cause = WorkOrderFactory(device=device)
-    first = services.downtime_open(device=device, reason="Monitor silent for 300 s", work_order=cause)
-    again = services.downtime_open(device=device, reason="Still silent")
+    first = downtime.downtime_open(device=device, reason="Monitor silent for 300 s", work_order=cause)
+    again = downtime.downtime_open(device=device, reason="Still silent")
     assert again.pk == first.pk and DowntimePeriod.objects.count() == 1
     assert (first.status, first.reason, first.work_order, first.opened_by) == ("", "Monitor silent for 300 s",
                                                                                 cause, None)
-    closed = services.downtime_close(device=device, note="Data flows again")
+    closed = downtime.downtime_close(device=device, note="Data flows again")
     assert closed.pk == first.pk and closed.ended_at is not None
     assert closed.reason == "Monitor silent for 300 s; Data flows again"
-    assert services.downtime_close(device=device) is None
+    assert downtime.downtime_close(device=device) is None
     device.refresh_from_db()
     assert device.status == DeviceStatus.ACTIVE  # a silent monitor never changed status
 
 
 def test_downtime_close_leaves_a_device_out_of_service_down():
     device = DeviceFactory(monitor=True)
-    services.downtime_open(device=device, reason="Silent")
+    downtime.downtime_open(device=device, reason="Silent")
     services.device_set_status(device=device, by=UserFactory(admin=True), status=DeviceStatus.MAINTENANCE)
     assert _open(device).status == DeviceStatus.MAINTENANCE  # the silent period took the status
-    assert services.downtime_close(device=device, note="Data again") is None
+    assert downtime.downtime_close(device=device, note="Data again") is None
     assert _open(device).ended_at is None
     services.device_set_status(device=device, by=None, status=DeviceStatus.ACTIVE)
     assert not DowntimePeriod.objects.filter(ended_at__isnull=True).exists()
@@ -214,7 +214,7 @@ def test_a_status_change_that_loses_the_race_for_the_period_is_a_409_and_changes
     # Another request opened a period after this one looked (the lookup is forced to miss it):
     # the partial unique index refuses the second one and the API answers the table's 409.
     DowntimePeriod.objects.create(device=world.device, reason="Opened meanwhile")
-    monkeypatch.setattr(services, "_open_period", lambda device: None)
+    monkeypatch.setattr(downtime, "open_period", lambda device: None)
     response = world.clients[Role.ADMIN].post(f"/api/devices/{world.device.id}/change-status/",
                                               {"status": "maintenance"}, format="json")
     assert_error(response, 409, "downtime_open")
