@@ -14,6 +14,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config import base, jobs, live_events
 from config.logconfig import logging_config
 from config.openapi import SPECTACULAR_SETTINGS  # noqa: F401 (a setting)
 
@@ -37,71 +38,11 @@ CSRF_TRUSTED_ORIGINS = env.list(
     "CSRF_TRUSTED_ORIGINS", default=["http://localhost:5173", "http://localhost:4173"]
 )
 
-INSTALLED_APPS = [
-    # First: its runserver (ASGI: HTTP and the /ws/events/ WebSocket on one port) replaces Django's.
-    "daphne",
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
-    "rest_framework",
-    "rest_framework_simplejwt.token_blacklist",
-    "django_filters",
-    "drf_spectacular",
-    "drf_spectacular_sidecar",
-    "corsheaders",
-    "channels",
-    "core",
-    "organisation",
-    "accounts",
-    "clinical",
-    "devices",
-    "workorders",
-    "maintenance",
-    "spareparts",
-    "monitoring",
-    "dashboard",
-    "reports",
-    "notifications",
-    "events",
-    "demo",
-]
-
-MIDDLEWARE = [
-    "core.middleware.RequestIdMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "core.middleware.ApiExceptionMiddleware",
-]
-
+# The apps, middleware and templates never differ per environment: config/base.py.
+INSTALLED_APPS, MIDDLEWARE, TEMPLATES = base.INSTALLED_APPS, base.MIDDLEWARE, base.TEMPLATES
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
-
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ],
-        },
-    },
-]
 
 # --- Data stores -------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
@@ -175,14 +116,7 @@ elif JOBS_WORKER:
     CELERY_BROKER_URL = "filesystem://"
     # One folder holds the queued messages (kombu reads and writes the same place); processed
     # messages are deleted, not archived. config.celery creates the folders when the worker starts.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(JOBS_DIR / "queue"),
-        "data_folder_out": str(JOBS_DIR / "queue"),
-        "control_folder": str(JOBS_DIR / "control"),
-        "processed_folder": str(JOBS_DIR / "processed"),
-        "store_processed": False,
-        "polling_interval": 1,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = jobs.filesystem_broker_options(JOBS_DIR)
     # Remote control (inspect, ping) and worker-to-worker events need a broadcast-capable broker;
     # one local worker has no use for them, and they would poll the folders for nothing.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
@@ -203,55 +137,13 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # in this file; the schedule itself is the code below (docs/jobs.md says why not django-celery-beat).
 CELERY_BEAT_SCHEDULE_FILENAME = str(JOBS_DIR / "beat-schedule")
 
-# Periodic jobs: every one is idempotent, bounded per run, logs its report (core.jobs.run_job) and is
-# also a management command (docs/jobs.md lists them). Intervals in seconds.
-JOB_INTERVALS = {
-    "escalate-alerts": 60,
-    "check-stale-monitors": 60,
-    "mark-no-shows": 5 * 60,
-    "send-appointment-reminders": 15 * 60,
-    "generate-pm-workorders": 3600,
-    "email-overdue-work-orders": 3600,  # sends from 07:00 local, once a day per work order
-    "flush-expired-tokens": 24 * 3600,
-    "create-reading-partitions": 24 * 3600,
-}
-JOB_TASKS = {
-    "escalate-alerts": "monitoring.tasks.escalate_alerts",
-    "check-stale-monitors": "monitoring.tasks.check_stale_monitors",
-    "mark-no-shows": "clinical.tasks.mark_no_shows",
-    "send-appointment-reminders": "clinical.tasks.send_appointment_reminders",
-    "generate-pm-workorders": "maintenance.tasks.generate_pm_workorders",
-    "email-overdue-work-orders": "workorders.tasks.email_overdue_work_orders",
-    "flush-expired-tokens": "accounts.tasks.flush_expired_tokens",
-    "create-reading-partitions": "monitoring.tasks.create_reading_partitions",
-}
 # The `make run` worker sends every job once as it starts (they are idempotent), so a new user sees
 # PM work orders at once rather than after the first hour; beat then keeps the intervals.
 JOBS_RUN_AT_START = env.bool("JOBS_RUN_AT_START", default=JOBS_WORKER)
-
-
-def _job_intervals(default, spec):
-    """JOB_SCHEDULE="generate-pm-workorders=600,flush-expired-tokens=off": operators change a job's
-    interval (seconds) or turn it off without touching the code."""
-    intervals = dict(default)
-    for item in filter(None, (part.strip() for part in spec.split(","))):
-        name, _, value = item.partition("=")
-        name, value = name.strip(), value.strip().lower()
-        if name not in intervals:
-            raise ImproperlyConfigured(f"JOB_SCHEDULE: unknown job {name!r} (known: {', '.join(sorted(intervals))}).")
-        if value == "off":
-            intervals[name] = None
-        elif value.isdigit() and int(value) > 0:
-            intervals[name] = int(value)
-        else:
-            raise ImproperlyConfigured(f"JOB_SCHEDULE: {name} needs a number of seconds or 'off', not {value!r}.")
-    return intervals
-
-
-JOB_INTERVALS = _job_intervals(JOB_INTERVALS, env.str("JOB_SCHEDULE", default=""))
-CELERY_BEAT_SCHEDULE = {
-    name: {"task": JOB_TASKS[name], "schedule": seconds} for name, seconds in JOB_INTERVALS.items() if seconds
-}
+# The periodic jobs and their intervals: config/jobs.py; JOB_SCHEDULE changes them (docs/jobs.md).
+JOB_TASKS = jobs.JOB_TASKS
+JOB_INTERVALS = jobs.job_intervals(env.str("JOB_SCHEDULE", default=""))
+CELERY_BEAT_SCHEDULE = jobs.beat_schedule(JOB_INTERVALS)
 # The PM generator's bounds per run (maintenance.services.generate_pm_workorders): a schedule behind
 # by more occurrences catches up over later runs.
 PM_MAX_OCCURRENCES_PER_RUN = env.int("PM_MAX_OCCURRENCES_PER_RUN", default=10)
@@ -277,24 +169,8 @@ SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
 # it is in-process memory, which reaches only the clients of the process that published: enough for
 # `make run` (one server process), not for several processes; `make run`'s jobs worker relays its
 # events to the server (EVENTS_RELAY_* below).
-if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # socket_timeout stays above the layer's 5 s blocking read (BRPOP); a send is bounded
-                # by EVENTS_SEND_TIMEOUT instead.
-                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
-                           "socket_timeout": 5 + 2 * REDIS_SOCKET_TIMEOUT}],
-                "prefix": env.str("CACHE_KEY_PREFIX", default="meditrack") + ":asgi",
-                # A connection stays in its groups at most as long as its token lives (the consumer
-                # closes at expiry); the default day is ample.
-                "group_expiry": 86400,
-            },
-        }
-    }
-else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+CHANNEL_LAYERS = live_events.channel_layers(REDIS_URL, socket_timeout=REDIS_SOCKET_TIMEOUT,
+                                             prefix=env.str("CACHE_KEY_PREFIX", default="meditrack"))
 # The contract's 5 seconds for the first message ({"token": ...}); then 4401.
 EVENTS_AUTH_TIMEOUT = env.float("EVENTS_AUTH_TIMEOUT", default=5.0)
 # A write that publishes waits at most this long for the channel layer after its commit, then logs a warning.
@@ -313,12 +189,7 @@ EVENTS_RELAY_URL = env.str("MEDITRACK_EVENTS_RELAY_URL", default="") if JOBS_WOR
 AUTH_USER_MODEL = "accounts.User"
 # The API's failed-login lock under authenticate(), so Django admin's login shares it.
 AUTHENTICATION_BACKENDS = ["accounts.backends.LoginGuardBackend"]
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+AUTH_PASSWORD_VALIDATORS = base.AUTH_PASSWORD_VALIDATORS
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("ACCESS_TOKEN_LIFETIME_MIN", default=30)),
@@ -339,38 +210,13 @@ LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=50)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=5 * 60)
 
 # --- REST framework ----------------------------------------------------------------------------
-REST_FRAMEWORK = {
-    # SimpleJWT's, answering an unknown Authorization scheme (`Token`, `JWT`) with what to send.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["core.authentication.BearerAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.RolePermission"],
-    # OPTIONS describes the serializer each write would use (create, update, the caller's role).
-    "DEFAULT_METADATA_CLASS": "core.metadata.ActionMetadata",
-    # JSON in; the routes that take files add multipart themselves (core.parsers.UPLOAD_PARSERS).
-    "DEFAULT_PARSER_CLASSES": ["core.parsers.LimitedJSONParser"],
-    # JSON only, also with DEBUG on: an error under /api/ is never an HTML page (Swagger UI at
-    # /api/docs/ is the browsable interface).
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
-    "PAGE_SIZE": 20,
-    "DEFAULT_FILTER_BACKENDS": [
-        "core.filters.ListFilterBackend",
-        "core.filters.ListSearchFilter",
-        "core.filters.ListOrderingFilter",
-    ],
-    "DEFAULT_THROTTLE_CLASSES": [
-        "core.throttling.AnonRateThrottle",  # DRF's, degrading when the cache is down
-        "core.throttling.UserRateThrottle",
-    ],
-    "DEFAULT_THROTTLE_RATES": {
-        "anon": env.str("THROTTLE_ANON", default="600/min"),
-        "user": env.str("THROTTLE_USER", default="3000/min"),
-        "otp_email": env.str("THROTTLE_OTP_EMAIL", default="10/10m"),
-        "otp_address": env.str("THROTTLE_OTP_ADDRESS", default="60/10m"),
-    },
-    "EXCEPTION_HANDLER": "core.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "TEST_REQUEST_DEFAULT_FORMAT": "json",
-}
+# The fixed part (classes, pagination, handler): config/base.py; the rates come from the environment.
+REST_FRAMEWORK = {**base.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
+    "anon": env.str("THROTTLE_ANON", default="600/min"),
+    "user": env.str("THROTTLE_USER", default="3000/min"),
+    "otp_email": env.str("THROTTLE_OTP_EMAIL", default="10/10m"),
+    "otp_address": env.str("THROTTLE_OTP_ADDRESS", default="60/10m"),
+}}
 # How many proxies' X-Forwarded-For entries to trust for the client address (throttling). 0 trusts
 # none: a client cannot pick its own address. (DRF's None would trust the whole header.)
 REST_FRAMEWORK["NUM_PROXIES"] = env.int("NUM_PROXIES", default=0)

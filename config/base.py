@@ -1,0 +1,100 @@
+"""The settings that never differ per environment (config/settings.py reads the rest from it):
+installed apps, middleware, templates, password validators and REST framework's classes, as
+config/openapi.py holds the schema's and config/logconfig.py the logging's."""
+
+INSTALLED_APPS = [
+    # First: its runserver (ASGI: HTTP and the /ws/events/ WebSocket on one port) replaces Django's.
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
+    "channels",
+    "core",
+    "organisation",
+    "accounts",
+    "clinical",
+    "devices",
+    "workorders",
+    "maintenance",
+    "spareparts",
+    "monitoring",
+    "dashboard",
+    "reports",
+    "notifications",
+    "events",
+    "demo",
+]
+
+MIDDLEWARE = [
+    "core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.ApiExceptionMiddleware",
+]
+
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+REST_FRAMEWORK = {
+    # SimpleJWT's, answering an unknown Authorization scheme (`Token`, `JWT`) with what to send.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["core.authentication.BearerAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.RolePermission"],
+    # OPTIONS describes the serializer each write would use (create, update, the caller's role).
+    "DEFAULT_METADATA_CLASS": "core.metadata.ActionMetadata",
+    # JSON in; the routes that take files add multipart themselves (core.parsers.UPLOAD_PARSERS).
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.LimitedJSONParser"],
+    # JSON only, also with DEBUG on: an error under /api/ is never an HTML page (Swagger UI at
+    # /api/docs/ is the browsable interface).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": [
+        "core.filters.ListFilterBackend",
+        "core.filters.ListSearchFilter",
+        "core.filters.ListOrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.throttling.AnonRateThrottle",  # DRF's, degrading when the cache is down
+        "core.throttling.UserRateThrottle",
+    ],
+    "EXCEPTION_HANDLER": "core.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
