@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from monitoring import services
+from monitoring import alerting, services
 from monitoring.choices import AlertStatus
 from monitoring.ingest import Batch, ParsedReading
 from monitoring.models import Alert
@@ -37,7 +37,7 @@ def post_bpms(client, monitor, bpms, start, step=1):
 @pytest.fixture
 def events(monkeypatch):
     published = []
-    monkeypatch.setattr(services, "publish", lambda event_type, data, *, instance=None, user_ids=None:
+    monkeypatch.setattr(alerting, "publish", lambda event_type, data, *, instance=None, user_ids=None:
                         published.append((event_type, data, instance)))
     return published
 

@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from devices.choices import DeviceStatus
 from devices.models import DowntimePeriod
 from devices.services import device_assign_patient, device_set_status, device_unassign_patient
-from monitoring import stale
+from monitoring import stale_actions
 from monitoring.choices import AlertKind, AlertSeverity, AlertStatus
 from monitoring.models import Alert, Reading
 from monitoring.stale import check_stale_monitors
@@ -416,19 +416,19 @@ def test_a_pass_is_bounded_and_reports_what_it_left(ward, run):
 
 def test_one_monitor_failing_rolls_back_alone_and_the_others_go_on(ward, run, monkeypatch, caplog):
     second = new_monitor(ward.department, ward.engineer)
-    real = stale.workorder_create
+    real = stale_actions.workorder_create
 
     def failing(*, device, **kwargs):
         if device.pk == ward.monitor.pk:
             raise RuntimeError("work-order numbering is down")
         return real(device=device, **kwargs)
 
-    monkeypatch.setattr(stale, "workorder_create", failing)
+    monkeypatch.setattr(stale_actions, "workorder_create", failing)
     assert run(T0) == report(went_offline=1, failed=1)
     assert "check_stale_monitors: raising failed" in caplog.text
     assert list(Alert.objects.values_list("device_id", flat=True)) == [second.pk]  # nothing half-made for the first
     assert list(DowntimePeriod.objects.values_list("device_id", flat=True)) == [second.pk]
-    monkeypatch.setattr(stale, "workorder_create", real)
+    monkeypatch.setattr(stale_actions, "workorder_create", real)
     assert run(T0 + timedelta(seconds=30)) == report(went_offline=1, still_offline=1)
 
 
