@@ -25,7 +25,6 @@ from devices.choices import (
     toggled_status,
 )
 from devices.dates import date_errors
-from devices.downtime import downtime_close, downtime_open  # noqa: F401  TEMP re-export until monitoring/stale.py imports devices.downtime
 from devices.models import Device, InventoryCheck, Room
 
 _TRANSITIONS_BY_ROLE = {Role.ADMIN: ADMIN_STATUS_TRANSITIONS, Role.ENGINEER: ENGINEER_STATUS_TRANSITIONS}

@@ -16,8 +16,8 @@ from accounts.choices import ApprovalStatus, Role
 from accounts.models import User
 from core.events import publish
 from devices.choices import DeviceCategory, DeviceStatus
+from devices.downtime import downtime_close, downtime_open
 from devices.models import Device
-from devices.services import downtime_close, downtime_open
 from monitoring.choices import LIVE_ALERT_STATUSES, AlertKind, AlertSeverity, AlertStatus
 from monitoring.models import Alert, Reading
 from notifications.services import notify
