@@ -12,8 +12,10 @@ check makes a second run a no-op) and returns a report: a dict of what it did
 import json
 import logging
 import time
+from datetime import date, datetime
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 logger = logging.getLogger("meditrack.jobs")
 
@@ -32,17 +34,60 @@ def run_job(name, function, **kwargs):
     return report
 
 
+def parse_day(value):
+    """--today: a date (YYYY-MM-DD)."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"--today: {value!r} is not a date (YYYY-MM-DD).") from exc
+
+
+def parse_moment(value):
+    """--now: an ISO 8601 date-time; one without an offset is in the server's time zone (TIME_ZONE)."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"--now: {value!r} is not a date-time (ISO 8601, e.g. 2026-12-01T14:00:00Z).") from exc
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def positive(name):
+    """A whole number of at least 1 for --<name>."""
+    def parse(value):
+        try:
+            number = int(value)
+        except ValueError:
+            number = 0
+        if number < 1:
+            raise CommandError(f"--{name}: give a whole number of at least 1 (got {value!r}).")
+        return number
+
+    return parse
+
+
 class JobCommand(BaseCommand):
     """`manage.py <job>`: runs the job once and prints its report as JSON. Subclasses set `job_name`
-    and `job` (the service function) and may add arguments passed on as keyword arguments
-    (`job_kwargs`); the report stays on `self.report` for a subclass that prints more."""
+    and `job` (the service function), and `job_options`: which of the standard options the job's
+    function takes as keyword arguments, "now" (an ISO date-time), "today" (a date) and "limit" (at
+    most this many rows; `limit_help` says which and its default). A job with options of its own
+    adds them in `add_arguments` and `job_kwargs`. The report stays on `self.report`."""
 
     job_name = None
     job = None
+    job_options = ()
+    limit_help = "At most this many rows this run."
     report = None
 
+    def add_arguments(self, parser):
+        if "now" in self.job_options:
+            parser.add_argument("--now", type=parse_moment, help="Run as if it were this moment (ISO 8601).")
+        if "today" in self.job_options:
+            parser.add_argument("--today", type=parse_day, help="Run as if today were this date (YYYY-MM-DD).")
+        if "limit" in self.job_options:
+            parser.add_argument("--limit", type=positive("limit"), help=self.limit_help)
+
     def job_kwargs(self, options):
-        return {}
+        return {name: options[name] for name in self.job_options}
 
     def handle(self, *args, **options):
         self.report = run_job(self.job_name, type(self).job, **self.job_kwargs(options))

@@ -1,5 +1,4 @@
 from clinical import jobs
-from clinical.management.commands._options import moment, positive
 from core.jobs import JobCommand
 
 
@@ -8,11 +7,5 @@ class Command(JobCommand):
             "per run) and print the report as JSON.")
     job_name = "send_appointment_reminders"
     job = staticmethod(jobs.send_appointment_reminders)
-
-    def add_arguments(self, parser):
-        parser.add_argument("--now", type=moment, help="Run as if it were this moment (ISO date-time).")
-        parser.add_argument("--limit", type=positive("limit"),
-                            help="At most this many appointments (default APPOINTMENT_REMINDERS_MAX_PER_RUN).")
-
-    def job_kwargs(self, options):
-        return {"now": options["now"], "limit": options["limit"]}
+    job_options = ("now", "limit")
+    limit_help = "At most this many appointments (default APPOINTMENT_REMINDERS_MAX_PER_RUN)."
