@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "channels",
+    "auditlog",
     "core",
     "organisation",
     "accounts",
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "notifications",
     "events",
     "demo",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -44,6 +46,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication (the admin's session user), around the views: audit entries' actor and
+    # the request's read entries, written in one INSERT before the response leaves.
+    "audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ApiExceptionMiddleware",
@@ -64,6 +69,22 @@ TEMPLATES = [
         },
     },
 ]
+
+# Argon2 first: new passwords are hashed with it, and a login with an older (PBKDF2) hash rehashes
+# it with Argon2 (Django upgrades a hash whose hasher is not the first one on a successful check).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+# django-auditlog (audit/): our entry model, typed JSON changes, the request id as correlation id,
+# free text masked to "[redacted]" (audit/registry.py).
+AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_CID_GETTER = "core.middleware.current_request_id"
+AUDITLOG_MASK_CALLABLE = "audit.registry.redact"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -157,6 +157,8 @@ ALERT_SUSTAIN_READINGS = env.int("ALERT_SUSTAIN_READINGS", default=3)
 ALERT_RECOVERY_MARGIN_BPM = env.int("ALERT_RECOVERY_MARGIN_BPM", default=5)
 # An assigned monitor silent this long raises a device_offline alert and a corrective work order.
 MONITOR_STALE_SECONDS = env.int("MONITOR_STALE_SECONDS", default=300)
+# A break-glass grant gives its holder read access to one patient for this long (clinical/access.py).
+BREAK_GLASS_MINUTES = env.int("BREAK_GLASS_MINUTES", default=240)
 # SMS for appointment reminders: the console backend prints them; the HTTP backend POSTs to a gateway.
 SMS_BACKEND = env.str("SMS_BACKEND", default="core.sms.ConsoleSmsBackend")
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
@@ -189,7 +191,9 @@ EVENTS_RELAY_URL = env.str("MEDITRACK_EVENTS_RELAY_URL", default="") if JOBS_WOR
 AUTH_USER_MODEL = "accounts.User"
 # The API's failed-login lock under authenticate(), so Django admin's login shares it.
 AUTHENTICATION_BACKENDS = ["accounts.backends.LoginGuardBackend"]
-AUTH_PASSWORD_VALIDATORS = base.AUTH_PASSWORD_VALIDATORS
+AUTH_PASSWORD_VALIDATORS, PASSWORD_HASHERS = base.AUTH_PASSWORD_VALIDATORS, base.PASSWORD_HASHERS
+AUDITLOG_LOGENTRY_MODEL, AUDITLOG_STORE_JSON_CHANGES = base.AUDITLOG_LOGENTRY_MODEL, base.AUDITLOG_STORE_JSON_CHANGES
+AUDITLOG_CID_GETTER, AUDITLOG_MASK_CALLABLE = base.AUDITLOG_CID_GETTER, base.AUDITLOG_MASK_CALLABLE
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("ACCESS_TOKEN_LIFETIME_MIN", default=30)),

@@ -12,10 +12,13 @@ check makes a second run a no-op) and returns a report: a dict of what it did
 import json
 import logging
 import time
+import uuid
 from datetime import date, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+
+from core.middleware import set_request_id
 
 logger = logging.getLogger("meditrack.jobs")
 
@@ -23,6 +26,8 @@ logger = logging.getLogger("meditrack.jobs")
 def run_job(name, function, **kwargs):
     """Run one pass of a job and log what it did (one line: name, seconds, report)."""
     started = time.monotonic()
+    # Its log lines and audit entries carry one id per run, as a request's do.
+    set_request_id(f"job-{name}-{uuid.uuid4().hex[:12]}")
     try:
         report = function(**kwargs)
     except Exception:

@@ -13,6 +13,17 @@ _request_id: ContextVar[str] = ContextVar("request_id", default="-")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+def current_request_id():
+    """The id of the request (or job run) this code serves, or None outside one."""
+    value = _request_id.get()
+    return None if value == "-" else value
+
+
+def set_request_id(value):
+    """Name the unit of work the log lines and audit entries that follow belong to (a job run)."""
+    _request_id.set(value)
+
+
 class RequestIdLogFilter(logging.Filter):
     def filter(self, record):
         record.request_id = _request_id.get()

@@ -1,4 +1,5 @@
 """Clinical models by concern; re-exported so `from clinical.models import Patient` keeps working."""
+from clinical.models.access import BreakGlassGrant, BreakGlassGrantQuerySet
 from clinical.models.consultations import (
     Consultation,
     ConsultationNote,
@@ -38,6 +39,8 @@ __all__ = [
     "Appointment",
     "AppointmentHistory",
     "AppointmentQuerySet",
+    "BreakGlassGrant",
+    "BreakGlassGrantQuerySet",
     "Consultation",
     "ConsultationNote",
     "ConsultationQuerySet",

@@ -1,0 +1,65 @@
+"""Break-glass: emergency read access to one patient outside the caller's scope, for a while.
+
+A grant is never extended or edited by its holder: they post again, with a reason again. An
+admin may revoke one. `live()` is the one definition of a grant in force; the patients'
+`visible_to` (clinical/models/patients.py) adds the caller's live grants, so every read route
+follows, and no write scope does."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accounts.choices import Role
+
+
+class BreakGlassGrantQuerySet(models.QuerySet):
+    def live(self, now=None):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+
+    def visible_to(self, user):
+        """Admins see every grant; anyone else their own."""
+        if getattr(user, "role", None) == Role.ADMIN:
+            return self.all()
+        if user is None or user.pk is None:
+            return self.none()
+        return self.filter(user=user)
+
+    def patient_ids_for(self, user):
+        """The ids of the patients `user` may read under a live grant (a subquery)."""
+        return self.live().filter(user=user).values("patient_id")
+
+
+class BreakGlassGrant(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass_grants")
+    patient = models.ForeignKey("clinical.Patient", on_delete=models.PROTECT, related_name="break_glass_grants")
+    reason = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    objects = BreakGlassGrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "patient", "expires_at"], name="breakglass_user_patient_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("created_at")),
+                                   name="clinical_breakglass_expires_after_start"),
+        ]
+
+    def __str__(self):
+        return f"Break-glass #{self.pk} ({self.user_id} -> patient {self.patient_id})"
+
+    @property
+    def is_live(self):
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+def patients_read_under_grant(user, patient_ids):
+    """For the read audit (audit.reads): which of these patients `user` reads under a live grant."""
+    if getattr(user, "role", None) not in (Role.DOCTOR, Role.NURSE):
+        return []
+    return list(BreakGlassGrant.objects.live().filter(user=user, patient_id__in=patient_ids)
+                .values_list("patient_id", flat=True).distinct())
