@@ -62,3 +62,8 @@ def filesystem_broker_options(jobs_dir):
         "store_processed": False,
         "polling_interval": 1,
     }
+
+
+def redis_broker_options(socket_timeout):
+    """Bounded broker calls: queuing a task with Redis down or hung fails within a few seconds."""
+    return {"socket_connect_timeout": socket_timeout, "socket_timeout": socket_timeout, "max_retries": 1}

@@ -106,12 +106,7 @@ JOBS_WORKER = env.bool("MEDITRACK_JOBS_WORKER", default=False)
 JOBS_DIR = Path(env.str("JOBS_DIR", default=str(BASE_DIR / "var" / "celery")))  # broker folders + beat schedule
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # Bounded broker calls: queuing a task with Redis down or hung fails within a few seconds.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
-        "socket_timeout": REDIS_SOCKET_TIMEOUT,
-        "max_retries": 1,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = jobs.redis_broker_options(REDIS_SOCKET_TIMEOUT)
 elif JOBS_WORKER:
     CELERY_BROKER_URL = "filesystem://"
     # One folder holds the queued messages (kombu reads and writes the same place); processed

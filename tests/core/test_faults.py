@@ -9,11 +9,13 @@ import logging
 import time
 
 import pytest
+from django.conf import settings
 from django.db import close_old_connections, connections
 from django.db.utils import load_backend
 
 from accounts.choices import Role
 from accounts.models import User
+from config.jobs import redis_broker_options
 from core.cache import clear_own_keys
 from core.testing import assert_error
 from tests.core.faults import PrivatePostgres, PrivateRedis, free_port
@@ -125,9 +127,11 @@ def test_with_the_broker_hung_queuing_a_task_fails_within_seconds(redis_server):
     from accounts.tasks import send_email
     from config.celery import app
 
+    # The options settings give a Redis broker (without REDIS_URL the suite's own broker is memory://).
+    options = redis_broker_options(settings.REDIS_SOCKET_TIMEOUT)
     app.conf.task_always_eager = False
     try:
-        with paused(redis_server), app.connection_for_write(redis_server.url) as connection:
+        with paused(redis_server), app.connection_for_write(redis_server.url, transport_options=options) as connection:
             started = time.monotonic()
             with pytest.raises((KombuOperationalError, OSError)):
                 send_email.apply_async(("s", "b", ["x@example.org"]), connection=connection)
