@@ -21,6 +21,7 @@ api_patterns = [
     path("", include("dashboard.urls")),
     path("", include("reports.urls")),
     path("", include("notifications.urls")),
+    path("", include("audit.urls")),
     # Anything else under /api/ is a JSON 404, also with DEBUG on (which shows Django's HTML page
     # instead of calling handler404). [\s\S], not ".": a path holding a newline (%0A) too.
     re_path(r"^[\s\S]*$", core_views.api_not_found),

@@ -43,6 +43,7 @@ API_RESOURCES = {
     "records": "/api/records/",
     "alerts": "/api/alerts/",
     "notifications": "/api/notifications/",
+    "audit_log": "/api/audit-log/",
     "health": "/api/health/",
 }
 
