@@ -11,6 +11,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.tasks import send_email
+from audit.changes import Change, record_bulk
+from audit.choices import AuditAction
 from clinical.choices import UPCOMING_STATUSES
 from clinical.models import Appointment
 from clinical.services.scheduling import appointment_no_show
@@ -89,6 +91,8 @@ def _remind(appointment, report):
         if not claimed:
             report["already_reminded"] += 1
             return
+        record_bulk(Appointment, AuditAction.UPDATE, [Change(
+            appointment.pk, {"reminded_for": (appointment.reminded_for, starts_at)}, appointment.patient_id)])
         report["reminded"] += 1
         title, body, sms = reminder_text(appointment)
         data = {"appointment": appointment.pk, "starts_at": starts_at.isoformat(), "doctor": appointment.doctor_id,

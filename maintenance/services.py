@@ -15,6 +15,8 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from audit.changes import Change, record_bulk, record_created
+from audit.choices import AuditAction
 from core.models import Counter
 from devices.choices import DeviceStatus
 from maintenance.checklists import clean_checklist
@@ -194,7 +196,8 @@ def generate_pm_workorders(*, today=None, max_per_schedule=None, max_schedules=N
     are caught up by later runs. `schedule_ids` limits the pass to those schedules (Django admin).
 
     A fixed number of statements per run, whatever the number of rows: one count, one locking
-    select, one counter update for all the work numbers, bulk inserts, one re-count and one update
+    select, one counter update for all the work numbers, bulk inserts, one re-count and one update,
+    and one audit INSERT each for the work orders made and the schedules moved (audit.changes)
     (SQLite splits inserts, re-counts and updates into batches under its 999-parameter bound)."""
     today = today or timezone.localdate()
     cap = max_per_schedule or getattr(settings, "PM_MAX_OCCURRENCES_PER_RUN", DEFAULT_MAX_OCCURRENCES_PER_RUN)
@@ -228,8 +231,8 @@ def generate_pm_workorders(*, today=None, max_per_schedule=None, max_schedules=N
             rearmed += was_rearmed
             capped += was_capped
             if next_due != schedule.next_due_date:
+                changed.append((schedule, schedule.next_due_date))
                 schedule.next_due_date = next_due
-                changed.append(schedule)
         inserted = []
         now = timezone.now()
         if planned:
@@ -246,8 +249,15 @@ def generate_pm_workorders(*, today=None, max_per_schedule=None, max_schedules=N
                 inserted += WorkOrder.objects.filter(work_number__in=chunk).only(*ANNOUNCED_FIELDS)
             for work_order in inserted:  # each announced once the run commits, as a single create is
                 announce_created(work_order)
+            # Their create entries (one INSERT): the rows as built, with the ids they got.
+            built = {row.work_number: row for row in rows}
+            for work_order in inserted:
+                built[work_order.work_number].pk = work_order.pk
+            record_created(built[work_order.work_number] for work_order in inserted)
         if changed:
-            _store_next_due_dates(changed, now)
+            _store_next_due_dates([schedule for schedule, _old in changed], now)
+            record_bulk(PMSchedule, AuditAction.UPDATE, [
+                Change(schedule.pk, {"next_due_date": (old, schedule.next_due_date)}) for schedule, old in changed])
     return {
         "created": len(inserted),
         "schedules": len({work_order.pm_schedule_id for work_order in inserted}),

@@ -3,7 +3,8 @@
 apply_alert_rules(cursor) runs inside readings_ingest's transaction, on the batch's new rows
 (monitoring/ingest_store.py): it locks the batch's patients, reads the alerts that can change and
 the readings around the batch, re-decides the episodes, then writes the opens, updates and resolves
-in at most three statements and publishes one alert event per changed alert (after commit). Also
+in at most three statements (and at most two INSERTs of their audit entries, only when an alert's
+state changed: monitoring/alert_audit.py) and publishes one alert event per changed alert (after commit). Also
 here: the notes the ingest writes on alerts, the rules' settings (rule_config), and the alert events
 (alert_event_data, publish_alert) that acknowledge and resolve publish too."""
 # ruff: noqa: S608  (hand-written SQL: identifiers are constants, values are bound)
@@ -16,7 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core.events import publish
-from monitoring import rules
+from monitoring import alert_audit, rules
 from monitoring.choices import LIVE_ALERT_STATUSES, AlertKind, AlertSeverity, AlertStatus
 from monitoring.ingest_store import NEW, as_utc, from_micros, readings_window, to_micros
 from monitoring.models import Alert
@@ -202,7 +203,7 @@ def _write_alerts(cursor, config, inserts, updates):
     per alert that changed (published after commit)."""
     adapt = connection.ops.adapt_datetimefield_value
     pg = connection.vendor == "postgresql"
-    resolved, kept, events = [], [], []
+    resolved, kept, events, audited = [], [], [], []
     now = timezone.now()
     for patient, old, episode in updates:
         before = old.episode
@@ -212,6 +213,7 @@ def _write_alerts(cursor, config, inserts, updates):
                       from_micros(before.last_breach_at), now,
                       before.device_id, before.device_suspect, WITHDRAWN_NOTE)
             resolved.append((before.key, values))
+            audited.append((before.key, patient, _values_of(before, old.status, config), values))
             if old.status in LIVE_ALERT_STATUSES:
                 events.append(("alert.resolved", before.key, patient, before.kind, values, {"withdrawn": True}))
             continue
@@ -222,6 +224,7 @@ def _write_alerts(cursor, config, inserts, updates):
         if values == previous:
             continue
         (resolved if status == AlertStatus.RESOLVED else kept).append((before.key, values))
+        audited.append((before.key, patient, previous, values))
         was_live = old.status in LIVE_ALERT_STATUSES
         if was_live and status == AlertStatus.RESOLVED:
             events.append(("alert.resolved", before.key, patient, episode.kind, values, {}))
@@ -248,6 +251,7 @@ def _write_alerts(cursor, config, inserts, updates):
                 "FROM v WHERE monitoring_alert.id = v.id",
                 [p for pk, values in group for p in [pk, *params(values)]],
             )
+    alert_audit.record_updates(audited)  # no statement unless an audited field changed
     if inserts:
         rows = [(patient, episode.kind, _values_of(
             episode, AlertStatus.RESOLVED.value if episode.resolved_at else AlertStatus.OPEN.value, config))
@@ -260,6 +264,8 @@ def _write_alerts(cursor, config, inserts, updates):
             [p for patient, kind, values in rows for p in [patient, kind, *params(values)]],
         )
         ids = {(patient, kind, as_utc(opened_at)): pk for pk, patient, kind, opened_at in cursor.fetchall()}
+        alert_audit.record_opened((ids[(patient, kind, values[6])], patient, kind, values)
+                                  for patient, kind, values in rows)
         for patient, kind, values in rows:
             pk = ids[(patient, kind, values[6])]
             events.append(("alert.opened", pk, patient, kind, values, {}))

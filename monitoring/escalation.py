@@ -14,8 +14,8 @@ One pass is idempotent and bounded: the due alerts are selected (oldest first, a
 PostgreSQL, so a second pass running at the same time skips them; SQLite's write lock taken at
 BEGIN serialises passes), their levels rise in one UPDATE, and the new `escalated_at` moves the
 next deadline a full escalation time away: a second pass in the same minute finds nothing due.
-Statements per pass: select + update + re-read + 2 recipient queries (+1 for the admin fallback),
-then one INSERT per escalated alert (its notifications, bulk-created).
+Statements per pass: select + update + one INSERT of their audit entries + re-read + 2 recipient
+queries (+1 for the admin fallback), then one INSERT per escalated alert (its notifications, bulk-created).
 """
 
 from collections import defaultdict
@@ -29,6 +29,8 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
+from audit.changes import Change, record_bulk
+from audit.choices import AuditAction
 from clinical.models import DoctorProfile, PatientDoctorMapping
 from core.events import publish
 from monitoring.choices import ESCALATION_MINUTES, MAX_ESCALATION_LEVEL, AlertStatus
@@ -54,11 +56,15 @@ def escalate_alerts(*, now=None, limit=None):
     now = now or timezone.now()
     limit = limit or getattr(settings, "ALERT_ESCALATION_MAX_PER_RUN", DEFAULT_MAX_PER_RUN)
     with transaction.atomic():
-        ids = list(due_alerts(now).select_for_update(skip_locked=True)
-                   .order_by("opened_at", "pk").values_list("pk", flat=True)[:limit])
-        if not ids:
+        due = list(due_alerts(now).select_for_update(skip_locked=True).order_by("opened_at", "pk")
+                   .values_list("pk", "patient_id", "escalation_level", "escalated_at")[:limit])
+        if not due:
             return {"escalated": 0, "levels": {}, "notifications": 0, "more_due": False}
+        ids = [pk for pk, *_rest in due]
         Alert.objects.filter(pk__in=ids).update(escalation_level=F("escalation_level") + 1, escalated_at=now)
+        record_bulk(Alert, AuditAction.UPDATE, [
+            Change(pk, {"escalation_level": (level, level + 1), "escalated_at": (escalated_at, now)}, patient_id)
+            for pk, patient_id, level, escalated_at in due])
         alerts = list(Alert.objects.filter(pk__in=ids).select_related("patient").order_by("opened_at", "pk"))
         recipients = _recipients(alerts)
         levels, notified = defaultdict(int), 0

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from audit.changes import Change, record_bulk
+from audit.choices import AuditAction
 from notifications.services import notify
 from workorders.models import WorkOrder, overdue_q
 
@@ -55,6 +57,8 @@ def email_overdue_work_orders(*, today=None, limit=None):
             if not claimed:  # another pass told them today, or it closed meanwhile
                 report["already_notified"] += 1
                 continue
+            record_bulk(WorkOrder, AuditAction.UPDATE, [
+                Change(work_order.pk, {"overdue_notice_on": (work_order.overdue_notice_on, today)})])
             title, body = overdue_notice_text(work_order, today)
             notify(users=[work_order.assigned_to], kind=OVERDUE_KIND, title=title, body=body,
                    data={"work_order": work_order.pk, "work_number": work_order.work_number,

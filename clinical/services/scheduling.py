@@ -7,6 +7,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from accounts.choices import Role
+from audit.changes import record_created
 from clinical import errors
 from clinical.choices import RESCHEDULABLE_STATUSES, AppointmentStatus, can_transition
 from clinical.models import Appointment, AppointmentHistory, DoctorProfile, TimeSlot
@@ -141,6 +142,7 @@ def timeslot_bulk_create(*, doctor, date_from, date_to, weekdays, start_time, en
                 new.append(TimeSlot(doctor=doctor, date=day, start_time=begin, end_time=end))
     with constraint_errors():
         created = TimeSlot.objects.bulk_create(new)
+    record_created(created)  # their audit entries: one INSERT (bulk_create sends no signal)
     return created, skipped
 
 
