@@ -1,6 +1,9 @@
 """Puts the current request where audit entries look for their actor, and writes the request's
 read entries before its response leaves (audit.reads). A response whose reads cannot be recorded
-is not sent: the database being down answers 503, as any other database failure."""
+is not sent: the database being down answers 503, as any other database failure. A refused
+response (>= 400) records nothing: it disclosed nothing."""
+
+from django.db import DatabaseError
 
 from audit import reads
 from audit.context import reset_current_request, set_current_request
@@ -18,7 +21,7 @@ class AuditMiddleware:
             if response.status_code < 400:  # a refused read disclosed nothing
                 try:
                     reads.flush()
-                except Exception as exc:
+                except DatabaseError as exc:
                     fallback = unavailable_response(exc)
                     if fallback is None:
                         raise

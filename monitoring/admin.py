@@ -1,10 +1,13 @@
 """Monitoring in Django admin: a second door with the API's rules. Readings and rollups are
 measurements (read-only), alerts are raised by ingest and move only through actions running the
 API's services, and keys are issued through the API (the raw key is shown once) and revoked here
-with the same service."""
+with the same service. Opening a reading, a rollup or an alert here (its page or a changelist) is
+an audited read of the patient's data (audit.admin_reads)."""
 
 from django.contrib import admin
 
+from audit.admin_reads import AuditReadsAdminMixin
+from audit.choices import DataKind
 from core.admin import ReadOnlyAdminMixin, service_action
 from monitoring import services
 from monitoring.models import Alert, DeviceApiKey, MinuteRollup, Reading
@@ -34,7 +37,8 @@ class DeviceApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reading)
-class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReadingAdmin(AuditReadsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    audit_read = (DataKind.READINGS, "patient_id")
     list_display = ["recorded_at", "patient", "device", "bpm", "device_suspect"]
     list_filter = ["device_suspect"]
     search_fields = ["patient__medical_record_number", "device__asset_number"]
@@ -44,7 +48,8 @@ class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(MinuteRollup)
-class MinuteRollupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class MinuteRollupAdmin(AuditReadsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    audit_read = (DataKind.READINGS, "patient_id")
     list_display = ["minute", "patient", "count", "bpm_min", "bpm_max"]
     search_fields = ["patient__medical_record_number"]
     list_select_related = ["patient"]
@@ -52,7 +57,7 @@ class MinuteRollupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AlertAdmin(AuditReadsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["patient", "kind", "severity", "status", "last_value", "breach_count", "last_breach_at",
                     "escalation_level", "device_suspect"]
     list_filter = ["status", "severity", "kind", "device_suspect", "escalation_level"]

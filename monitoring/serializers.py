@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from audit.choices import DataKind
+from audit.reads import AuditedReadMixin
 from core.serializers import AwareDateTimeField
 from monitoring.choices import BUCKETS, MAX_BATCH
 from monitoring.ingest import EARLIEST
@@ -69,7 +71,8 @@ class BucketHistorySerializer(serializers.Serializer):
         return fields
 
 
-class AlertSerializer(serializers.ModelSerializer):
+class AlertSerializer(AuditedReadMixin, serializers.ModelSerializer):
+    audit_read = (DataKind.ALERTS, "patient_id")
     class Meta:
         model = Alert
         fields = [

@@ -18,6 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import ADMIN, CARE_TEAM, CLINICAL
+from audit import reads
+from audit.choices import DataKind
 from clinical.models import Patient
 from core.authentication import BearerAuthentication
 from core.viewsets import BaseViewSet, ReadOnlyModelViewSet
@@ -97,6 +99,7 @@ class PatientHistoryView(generics.GenericAPIView):
 
     def get(self, request, patient_id):
         patient = get_object_or_404(Patient.objects.visible_to(request.user), pk=patient_id)
+        reads.record_read(DataKind.READINGS, [patient.pk], Reading)  # one entry per request, raw or buckets
         query = HistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data

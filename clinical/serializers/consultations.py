@@ -2,11 +2,18 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from audit.choices import DataKind
+from audit.reads import AuditedReadMixin
 from clinical.models import Appointment, Consultation, ConsultationNote, Prescription, VitalSigns
 from core.serializers import ScopedPrimaryKeyRelatedField, display_name
 
+# A consultation's parts reach their patient through the consultation their nested list was read
+# from (its appointment selected with it): no query per row for the read audit.
+CONSULTATION_PATIENT = "consultation.appointment.patient_id"
 
-class ConsultationSerializer(serializers.ModelSerializer):
+
+class ConsultationSerializer(AuditedReadMixin, serializers.ModelSerializer):
+    audit_read = (DataKind.CONSULTATIONS, "appointment.patient_id")
     appointment = ScopedPrimaryKeyRelatedField(
         lambda user: Appointment.objects.visible_to(user),
         help_text="One of the caller's own appointments; one consultation per appointment.",
@@ -26,7 +33,8 @@ class ConsultationUpdateSerializer(ConsultationSerializer):
     appointment = serializers.PrimaryKeyRelatedField(read_only=True)
 
 
-class VitalSignsSerializer(serializers.ModelSerializer):
+class VitalSignsSerializer(AuditedReadMixin, serializers.ModelSerializer):
+    audit_read = (DataKind.CONSULTATIONS, CONSULTATION_PATIENT)
     bmi = serializers.SerializerMethodField()
 
     class Meta:
@@ -50,7 +58,8 @@ class VitalSignsSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class PrescriptionSerializer(serializers.ModelSerializer):
+class PrescriptionSerializer(AuditedReadMixin, serializers.ModelSerializer):
+    audit_read = (DataKind.CONSULTATIONS, CONSULTATION_PATIENT)
     class Meta:
         model = Prescription
         fields = ["id", "consultation", "medication", "dosage", "route", "frequency", "duration_days", "quantity",
@@ -58,7 +67,8 @@ class PrescriptionSerializer(serializers.ModelSerializer):
         read_only_fields = ["consultation", "prescribed_by", "created_at"]
 
 
-class ConsultationNoteSerializer(serializers.ModelSerializer):
+class ConsultationNoteSerializer(AuditedReadMixin, serializers.ModelSerializer):
+    audit_read = (DataKind.CONSULTATIONS, CONSULTATION_PATIENT)
     author_name = serializers.SerializerMethodField()
 
     class Meta:

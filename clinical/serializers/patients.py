@@ -5,6 +5,8 @@ from rest_framework.validators import UniqueValidator
 
 from accounts.choices import Role
 from accounts.models import User
+from audit.choices import DataKind
+from audit.reads import AuditedReadMixin
 from clinical.models import (
     DEFAULT_HR_HIGH,
     DEFAULT_HR_LOW,
@@ -44,7 +46,8 @@ PATIENT_CONTACT_FIELDS = ["phone", "email", "address", "emergency_contact_name",
                           "emergency_contact_relation"]
 
 
-class PatientSerializer(serializers.ModelSerializer):
+class PatientSerializer(AuditedReadMixin, serializers.ModelSerializer):
+    audit_read = (DataKind.PATIENT_RECORD, "pk")
     user = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(role=Role.PATIENT), required=False, allow_null=True,
         validators=[UniqueValidator(queryset=Patient.objects.all(), message="This login has a record already.")],
@@ -95,7 +98,8 @@ class PatientContactSerializer(RoleRestrictedFieldsMixin, PatientSerializer):
         read_only_fields = [f for f in PatientSerializer.Meta.fields if f not in PATIENT_CONTACT_FIELDS]
 
 
-class MappingSerializer(serializers.ModelSerializer):
+class MappingSerializer(AuditedReadMixin, serializers.ModelSerializer):
+    audit_read = (DataKind.CARE_TEAM, "patient_id")
     patient = ScopedPrimaryKeyRelatedField(lambda user: Patient.objects.active())
     doctor = PractisingDoctorField(
         required=False,
@@ -119,7 +123,8 @@ class MappingSerializer(serializers.ModelSerializer):
 
 # --- Documents --------------------------------------------------------------------------------
 
-class PatientDocumentSerializer(serializers.ModelSerializer):
+class PatientDocumentSerializer(AuditedReadMixin, serializers.ModelSerializer):
+    audit_read = (DataKind.DOCUMENTS, "patient_id")
     file = serializers.FileField(write_only=True, help_text="PDF, PNG or JPEG; 20 MB at most.")
     consultation = ScopedPrimaryKeyRelatedField(
         lambda user: Consultation.objects.visible_to(user), required=False, allow_null=True)

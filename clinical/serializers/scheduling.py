@@ -2,6 +2,8 @@
 from django.utils import timezone
 from rest_framework import serializers
 
+from audit.choices import DataKind
+from audit.reads import AuditedReadMixin
 from clinical.choices import AppointmentStatus
 from clinical.models import Appointment, AppointmentHistory, Patient, TimeSlot
 from clinical.serializers.directory import PractisingDoctorField
@@ -80,7 +82,8 @@ class AvailabilityQuerySerializer(serializers.Serializer):
 
 # --- Appointments -----------------------------------------------------------------------------
 
-class AppointmentSerializer(serializers.ModelSerializer):
+class AppointmentSerializer(AuditedReadMixin, serializers.ModelSerializer):
+    audit_read = (DataKind.APPOINTMENTS, "patient_id")
     patient_name = serializers.SerializerMethodField()
     doctor_name = serializers.SerializerMethodField()
     date = serializers.DateField(source="slot.date", read_only=True)
@@ -125,7 +128,9 @@ class RescheduleSerializer(serializers.Serializer):
     slot = serializers.PrimaryKeyRelatedField(queryset=TimeSlot.objects.all())
 
 
-class AppointmentHistorySerializer(serializers.ModelSerializer):
+class AppointmentHistorySerializer(AuditedReadMixin, serializers.ModelSerializer):
+    # A read of the appointment (its history), reached through the nested list's parent.
+    audit_read, audit_read_object = (DataKind.APPOINTMENTS, "appointment.patient_id"), "appointment"
     from_status = serializers.ChoiceField(AppointmentStatus.choices, allow_blank=True, read_only=True,
                                           help_text="Empty for the booking itself.")
     changed_by_name = serializers.SerializerMethodField()
