@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from accounts.choices import ApprovalStatus, Role
 from accounts.models import User
+from audit.changes import Change, record_bulk
+from audit.choices import AuditAction
 from clinical.models import Department, DoctorProfile, Patient, PatientDoctorMapping
 from clinical.services import timeslot_bulk_create
 from devices.choices import DeviceCategory
@@ -127,7 +129,9 @@ class Command(BaseCommand):
         }
         for device, values in dates.items():
             for name, value in values.items():
-                Device.objects.filter(pk=device.pk, **{f"{name}__isnull": True}).update(**{name: value})
+                if Device.objects.filter(pk=device.pk, **{f"{name}__isnull": True}).update(**{name: value}):
+                    record_bulk(Device, AuditAction.UPDATE,
+                                [Change(device.pk, {name: (None, value)}, device.patient_id)])
         for device, title, spec in demo_schedules(pump, monitor, today):
             if not PMSchedule.objects.filter(device=device, title=title).exists():
                 pm_schedule_create(by=admin, device=device, title=title, **spec)
