@@ -23,8 +23,8 @@ READ_EXAMPLE = {
 }
 FILTERS = ("Filters: `actor` (user id), `patient` (id), `object_type` (\"clinical.patient\"), `action` "
            "(create, update, delete, read), `data_kind`, `break_glass` (true/false), `request_id`, "
-           "`timestamp_after` (inclusive) and `timestamp_before` (exclusive), ISO 8601 date-times. A bad value "
-           "is a 400 naming the parameter.")
+           "`timestamp_after` (inclusive) and `timestamp_before` (exclusive), ISO 8601 date-times (without an offset: "
+           "the server's TIME_ZONE; a date alone: its midnight). A bad value is a 400 naming the parameter.")
 
 
 @extend_schema_view(
