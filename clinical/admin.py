@@ -10,6 +10,7 @@ from clinical import services
 from clinical.models import (
     Appointment,
     AppointmentHistory,
+    BreakGlassGrant,
     Consultation,
     ConsultationNote,
     DoctorProfile,
@@ -237,3 +238,19 @@ class PatientDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return obj is None  # the archive action needs it; no document is edited here
+
+
+@admin.register(BreakGlassGrant)
+class BreakGlassGrantAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Made only through the API (reason checked, the patient's doctors and the admins notified);
+    never edited or deleted. Revoking is an action running the API's service."""
+
+    list_display = ["id", "user", "patient", "created_at", "expires_at", "revoked_at", "revoked_by"]
+    list_filter = ["created_at", "expires_at", "revoked_at"]
+    search_fields = ["user__username", "user__last_name", "patient__medical_record_number", "patient__last_name"]
+    list_select_related = ["user", "patient", "revoked_by"]
+    actions = [service_action(services.break_glass_revoke, arg="grant", name="revoke_grants",
+                              description="Revoke the selected grants")]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None  # the revoke action needs it; no grant is edited here

@@ -4,6 +4,7 @@ from accounts.choices import ApprovalStatus
 from clinical.choices import AppointmentStatus
 from clinical.models import (
     Appointment,
+    BreakGlassGrant,
     Consultation,
     Department,
     DoctorProfile,
@@ -11,7 +12,7 @@ from clinical.models import (
     PatientDoctorMapping,
     TimeSlot,
 )
-from core.filters import StrictBooleanFilter
+from core.filters import IdFilter, StrictBooleanFilter
 
 
 def _visible_patients(request):
@@ -98,3 +99,19 @@ class ConsultationFilter(django_filters.FilterSet):
     class Meta:
         model = Consultation
         fields = ["status", "appointment", "patient", "doctor", "follow_up_from", "follow_up_to"]
+
+
+class BreakGlassGrantFilter(django_filters.FilterSet):
+    # Plain ids, not scoped choices: a grant outlives the patient's visibility, and an unknown id
+    # is an empty list rather than a 400 that would tell which patients exist.
+    patient = IdFilter(field_name="patient_id")
+    user = IdFilter(field_name="user_id")
+    live = StrictBooleanFilter(method="filter_live", help_text="true: in force now; false: revoked or expired.")
+
+    class Meta:
+        model = BreakGlassGrant
+        fields = ["patient", "user", "live"]
+
+    def filter_live(self, queryset, name, value):
+        live = BreakGlassGrant.objects.live().values("pk")
+        return queryset.filter(pk__in=live) if value else queryset.exclude(pk__in=live)

@@ -40,6 +40,7 @@ API_RESOURCES = {
     "doctor_availability": "/api/doctor-availability/",
     "appointments": "/api/appointments/",
     "consultations": "/api/consultations/",
+    "break_glass": "/api/break-glass/",
     "records": "/api/records/",
     "alerts": "/api/alerts/",
     "notifications": "/api/notifications/",

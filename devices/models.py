@@ -75,7 +75,15 @@ class Room(models.Model):
 class DeviceQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Admin: all; engineer and nurse: the devices assigned to them; doctor: the monitors of
-        the patients they may see; anyone else: nothing."""
+        the patients they may see (break-glass grants included); anyone else: nothing."""
+        return self._through_patients(user, Patient.objects.visible_to)
+
+    def in_care_of(self, user):
+        """As visible_to, but a doctor's monitors are those of the patients in their care: where
+        every write scope starts (a break-glass grant reads, never assigns)."""
+        return self._through_patients(user, Patient.objects.in_care_of)
+
+    def _through_patients(self, user, patients):
         role = getattr(user, "role", None)
         if role == Role.ADMIN:
             return self.all()
@@ -84,22 +92,21 @@ class DeviceQuerySet(models.QuerySet):
         if role == Role.NURSE:
             return self.filter(assigned_nurses=user)
         if role == Role.DOCTOR:
-            return self.filter(category=DeviceCategory.MONITOR,
-                               patient__in=Patient.objects.visible_to(user).values("pk"))
+            return self.filter(category=DeviceCategory.MONITOR, patient__in=patients(user).values("pk"))
         return self.none()
 
     def assignable_by(self, user):
-        """Monitors a user may assign: what they see plus the free pool (unassigned active monitors)."""
+        """Monitors a user may assign: those in their care plus the free pool (unassigned active monitors)."""
         if getattr(user, "role", None) == Role.ADMIN:
             return self.all()
         free_pool = Q(category=DeviceCategory.MONITOR, patient__isnull=True, status=DeviceStatus.ACTIVE)
-        return self.filter(Q(pk__in=self.visible_to(user).values("pk")) | free_pool)
+        return self.filter(Q(pk__in=self.in_care_of(user).values("pk")) | free_pool)
 
     def unassignable_by(self, user):
-        """Monitors a user may take off a patient: those whose patient they may see."""
+        """Monitors a user may take off a patient: those whose patient is in their care."""
         if getattr(user, "role", None) == Role.ADMIN:
             return self.all()
-        return self.filter(patient__in=Patient.objects.visible_to(user).values("pk"))
+        return self.filter(patient__in=Patient.objects.in_care_of(user).values("pk"))
 
     def with_calibration_state(self, today=None):
         return self.annotate(calibration_state=calibration_state_expression(today))

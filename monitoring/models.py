@@ -108,6 +108,13 @@ class AlertQuerySet(models.QuerySet):
             return self.all()
         return self.filter(patient__in=Patient.objects.visible_to(user).values("pk"))
 
+    def editable_by(self, user):
+        """Who acknowledges and resolves: as visible_to, among the patients in the caller's care
+        (a break-glass grant reads alerts, never acts on them)."""
+        if getattr(user, "role", None) == Role.ADMIN:
+            return self.all()
+        return self.filter(patient__in=Patient.objects.in_care_of(user).values("pk"))
+
 
 class Alert(models.Model):
     """A heart-rate threshold breach. Later breaches of the same kind update the live alert."""

@@ -14,15 +14,20 @@ from core.db import FieldError
 
 class ConsultationQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Exactly the consultations of the appointments the user sees (one rule, written once there).
-        Nurses see their department's; their routes are limited by role_rules."""
+        """Exactly the consultations of the appointments the user sees (one rule, written once there,
+        break-glass grants included). Nurses see their department's; their routes are limited by role_rules."""
         return self.filter(appointment__in=Appointment.objects.visible_to(user))
+
+    def in_care_of(self, user):
+        """The consultations of the appointments in the user's care (no break-glass grant)."""
+        return self.filter(appointment__in=Appointment.objects.in_care_of(user))
 
     def editable_by(self, user):
         """Who records in a consultation: the doctor of its appointment, and a nurse of the patient's
-        department (vital signs only: role_rules); admins and patients only read."""
+        department (vital signs only: role_rules); admins and patients only read, and so does a
+        break-glass grant (in_care_of, not visible_to)."""
         if getattr(user, "role", None) in (Role.DOCTOR, Role.NURSE):
-            return self.visible_to(user)
+            return self.in_care_of(user)
         return self.none()
 
 

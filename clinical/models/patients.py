@@ -3,10 +3,11 @@ from django.apps import apps
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from accounts.choices import Role
 from clinical.choices import BloodType, DocumentKind, Sex
+from clinical.models.access import BreakGlassGrant
 from clinical.models.directory import DoctorProfile
 from core.db import FieldError
 from core.models import Counter
@@ -27,32 +28,59 @@ class PatientQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_archived=False)
 
+    def in_care_of(self, user):
+        """The patients in a user's care: admin all; doctor those mapped to them or with an
+        appointment with them; nurse their department's; patient their own record. Every write
+        scope starts here (a break-glass grant reads, never writes). Archived records included."""
+        condition = _care_condition(user)
+        return self.none() if condition is None else self.filter(condition)
+
     def visible_to(self, user):
-        """The patients a user may see: admin all; doctor those mapped to them or with an
-        appointment with them; nurse their department's; patient their own record.
+        """The patients a user may see: those in their care, and for a doctor or nurse the patients
+        of their live break-glass grants (clinical.models.access): the one place a grant widens a
+        scope; appointments (and through them consultations) add the same grants.
         Archived records are included (their history stays reachable); patient lists hide them."""
-        role = getattr(user, "role", None)
-        if role == Role.ADMIN:
-            return self.all()
-        if role == Role.DOCTOR:
-            # Appointments live in scheduling, which imports this module: resolved through the app registry.
-            # Exists() rather than joins: no duplicates, so no DISTINCT for callers to trip over.
-            mapped = PatientDoctorMapping.objects.filter(patient=OuterRef("pk"), doctor__user=user)
-            booked = apps.get_model("clinical", "Appointment").objects.filter(patient=OuterRef("pk"), doctor__user=user)
-            return self.filter(Exists(mapped) | Exists(booked))
-        if role == Role.NURSE:
-            if user.department_id is None:
-                return self.none()
-            return self.filter(department_id=user.department_id)
-        if role == Role.PATIENT:
-            return self.filter(user=user)
-        return self.none()
+        condition = _care_condition(user)
+        if getattr(user, "role", None) in (Role.DOCTOR, Role.NURSE):
+            granted = Q(pk__in=BreakGlassGrant.objects.patient_ids_for(user))
+            condition = granted if condition is None else condition | granted
+        return self.none() if condition is None else self.filter(condition)
 
     def records_for(self, user):
-        """The records a user opens, changes and adds documents to through /patients/: those they see,
-        an archived one only if they are an admin (its history stays reachable elsewhere, visible_to)."""
-        records = self.visible_to(user)
+        """The records a user opens through /patients/: those they see, an archived one only if they
+        are an admin (its history stays reachable elsewhere, visible_to)."""
+        return self._unarchived_for(self.visible_to(user), user)
+
+    def records_editable_by(self, user):
+        """The records a user changes and adds documents to through /patients/: as records_for, among
+        the patients in their care only (under a grant, a write is a 404 like any unseen record)."""
+        return self._unarchived_for(self.in_care_of(user), user)
+
+    def break_glass_reachable_by(self, user):
+        """The patients a doctor or nurse may post a break-glass grant for: any record not archived."""
+        return self.active() if getattr(user, "role", None) in (Role.DOCTOR, Role.NURSE) else self.none()
+
+    @staticmethod
+    def _unarchived_for(records, user):
         return records if getattr(user, "role", None) == Role.ADMIN else records.active()
+
+
+def _care_condition(user):
+    """The filter of in_care_of: Q() for all, None for nothing."""
+    role = getattr(user, "role", None)
+    if role == Role.ADMIN:
+        return Q()
+    if role == Role.DOCTOR:
+        # Appointments live in scheduling, which imports this module: resolved through the app registry.
+        # Exists() rather than joins: no duplicates, so no DISTINCT for callers to trip over.
+        mapped = PatientDoctorMapping.objects.filter(patient=OuterRef("pk"), doctor__user=user)
+        booked = apps.get_model("clinical", "Appointment").objects.filter(patient=OuterRef("pk"), doctor__user=user)
+        return Q(Exists(mapped)) | Q(Exists(booked))
+    if role == Role.NURSE:
+        return None if user.department_id is None else Q(department_id=user.department_id)
+    if role == Role.PATIENT:
+        return Q(user=user)
+    return None
 
 
 class Patient(models.Model):

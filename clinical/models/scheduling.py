@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.choices import Role
 from clinical import errors
 from clinical.choices import AppointmentStatus
+from clinical.models.access import BreakGlassGrant
 from clinical.models.directory import DoctorProfile
 from clinical.models.patients import Patient
 from core.db import ConflictError, FieldError
@@ -93,26 +94,41 @@ class AppointmentQuerySet(models.QuerySet):
         """Appointments that hold their slot (not cancelled)."""
         return self.filter(LIVE_APPOINTMENT)
 
-    def visible_to(self, user):
+    def in_care_of(self, user):
         """admin all; doctor their own; patient their own; nurse their department's patients'."""
-        role = getattr(user, "role", None)
-        if role == Role.ADMIN:
-            return self.all()
-        if role == Role.DOCTOR:
-            return self.filter(doctor__user=user)
-        if role == Role.PATIENT:
-            return self.filter(patient__user=user)
-        if role == Role.NURSE and user.department_id is not None:
-            return self.filter(patient__department_id=user.department_id)
-        return self.none()
+        condition = _care_condition(user)
+        return self.none() if condition is None else self.filter(condition)
+
+    def visible_to(self, user):
+        """Those in the user's care, and for a doctor or nurse every appointment of the patients of
+        their live break-glass grants (read only: editable_by starts from in_care_of)."""
+        condition = _care_condition(user)
+        if getattr(user, "role", None) in (Role.DOCTOR, Role.NURSE):
+            granted = Q(patient__in=BreakGlassGrant.objects.patient_ids_for(user))
+            condition = granted if condition is None else condition | granted
+        return self.none() if condition is None else self.filter(condition)
 
     def editable_by(self, user):
         """Who changes an appointment (confirm, cancel, reschedule, complete, no-show, as role_rules
         allow each): an admin any, its doctor and its patient their own. A nurse reads their
-        department's but changes none."""
+        department's but changes none; a break-glass grant changes nothing."""
         if getattr(user, "role", None) == Role.NURSE:
             return self.none()
-        return self.visible_to(user)
+        return self.in_care_of(user)
+
+
+def _care_condition(user):
+    """The filter of AppointmentQuerySet.in_care_of: Q() for all, None for nothing."""
+    role = getattr(user, "role", None)
+    if role == Role.ADMIN:
+        return Q()
+    if role == Role.DOCTOR:
+        return Q(doctor__user=user)
+    if role == Role.PATIENT:
+        return Q(patient__user=user)
+    if role == Role.NURSE and user.department_id is not None:
+        return Q(patient__department_id=user.department_id)
+    return None
 
 
 class Appointment(models.Model):

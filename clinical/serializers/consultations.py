@@ -15,7 +15,7 @@ CONSULTATION_PATIENT = "consultation.appointment.patient_id"
 class ConsultationSerializer(AuditedReadMixin, serializers.ModelSerializer):
     audit_read = (DataKind.CONSULTATIONS, "appointment.patient_id")
     appointment = ScopedPrimaryKeyRelatedField(
-        lambda user: Appointment.objects.visible_to(user),
+        lambda user: Appointment.objects.in_care_of(user),  # not under a break-glass grant
         help_text="One of the caller's own appointments; one consultation per appointment.",
     )
     patient = serializers.IntegerField(source="appointment.patient_id", read_only=True)

@@ -127,7 +127,7 @@ class PatientDocumentSerializer(AuditedReadMixin, serializers.ModelSerializer):
     audit_read = (DataKind.DOCUMENTS, "patient_id")
     file = serializers.FileField(write_only=True, help_text="PDF, PNG or JPEG; 20 MB at most.")
     consultation = ScopedPrimaryKeyRelatedField(
-        lambda user: Consultation.objects.visible_to(user), required=False, allow_null=True)
+        lambda user: Consultation.objects.in_care_of(user), required=False, allow_null=True)
 
     class Meta:
         model = PatientDocument

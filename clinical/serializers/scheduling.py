@@ -104,7 +104,7 @@ class AppointmentSerializer(AuditedReadMixin, serializers.ModelSerializer):
 
 
 def _bookable_patients(user):
-    return Patient.objects.visible_to(user).active()
+    return Patient.objects.in_care_of(user).active()  # a break-glass grant reads, never books
 
 
 class AppointmentCreateSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
 """Every clinical write that has a rule, by concern. Each runs in one transaction and locks what it
 decides on; re-exported so `services.appointment_book` keeps working."""
+from clinical.services.access import break_glass_grant, break_glass_revoke
 from clinical.services.consultations import (
     appointment_complete,
     consultation_complete,
@@ -43,6 +44,8 @@ __all__ = [
     "appointment_no_show",
     "appointment_reschedule",
     "booking_patient",
+    "break_glass_grant",
+    "break_glass_revoke",
     "check_practising",
     "consultation_complete",
     "consultation_create",

@@ -1,4 +1,5 @@
 """Clinical views by concern; re-exported for clinical/urls.py."""
+from clinical.views.access import BreakGlassGrantViewSet, PatientAccessViewSet
 from clinical.views.consultations import ConsultationViewSet
 from clinical.views.directory import DepartmentViewSet, DoctorProfileViewSet
 from clinical.views.patients import MappingViewSet, PatientViewSet
@@ -6,11 +7,13 @@ from clinical.views.scheduling import AppointmentViewSet, DoctorAvailabilityView
 
 __all__ = [
     "AppointmentViewSet",
+    "BreakGlassGrantViewSet",
     "ConsultationViewSet",
     "DepartmentViewSet",
     "DoctorAvailabilityView",
     "DoctorProfileViewSet",
     "MappingViewSet",
+    "PatientAccessViewSet",
     "PatientViewSet",
     "TimeSlotViewSet",
 ]

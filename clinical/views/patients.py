@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from accounts.choices import Role
 from accounts.roles import ADMIN, ADMIN_DOCTOR, CARE_TEAM, CLINICAL, CONSULTATION_READERS
+from audit import reads
 from clinical import documents, services
 from clinical.documents import CONTENT_TYPES as DOCUMENT_TYPES
 from clinical.filters import MappingFilter, PatientFilter
@@ -27,6 +28,7 @@ from core.parsers import UPLOAD_PARSERS
 from core.viewsets import BaseViewSet, CreateMixin, ModelViewSet, nested_list_parameters
 
 DOCUMENT_PATH = r"documents/(?P<doc_id>[0-9]+)"
+RECORD_WRITES = ("update", "partial_update", "destroy", "upload_document", "archive_document")
 # Nested lists: the same keywords for nested_list() and for nested_list_parameters() in its schema.
 DOCTOR_LIST = {"ordering_fields": ["id", "specialization"], "ordering": ["id"],
                "search_fields": ["user__first_name", "user__last_name", "specialization"]}
@@ -53,8 +55,10 @@ class PatientViewSet(ModelViewSet):
         "documents": CLINICAL, "upload_document": CLINICAL, "document": CLINICAL, "archive_document": CLINICAL,
         "download_document": CLINICAL,
     }
-    # Every action, reads and writes alike: archived records are reachable by admins only.
-    action_scopes = dict.fromkeys(role_rules, "records_for")
+    # Archived records are reachable by admins only; writes reach the patients in the caller's care
+    # only (a break-glass grant reads: writing under it is a 404 like any record out of scope).
+    action_scopes = {**dict.fromkeys(role_rules, "records_for"),
+                     **dict.fromkeys(RECORD_WRITES, "records_editable_by")}
     filterset_class = PatientFilter
     search_fields = ["first_name", "last_name", "medical_record_number"]
     ordering_fields = ["last_name", "first_name", "medical_record_number", "date_of_birth", "created_at"]
@@ -150,6 +154,7 @@ class PatientViewSet(ModelViewSet):
     @action(detail=True, methods=["get"], url_path=f"{DOCUMENT_PATH}/download")
     def download_document(self, request, pk=None, doc_id=None):
         document = self._document(doc_id)
+        reads.record_object_read(document)  # a download is a read of the document (audit.reads)
         return FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=True,
                             filename=document.original_name or f"document-{document.pk}")
 
