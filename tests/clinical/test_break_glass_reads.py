@@ -153,9 +153,14 @@ def test_reads_in_care_are_not_marked_and_refused_reads_leave_no_entry(doctor_cl
     assert not _reads(doctor_client.user, patient).exists()
 
 
-def test_the_grant_itself_is_audited_without_its_reason(doctor_client, chart):
+def test_the_grant_and_its_revocation_are_audited_without_the_reason(doctor_client, chart):
     created = grant(doctor_client, chart["patient"])
     entry = AuditEntry.objects.get(action=AuditAction.CREATE, content_type__model="breakglassgrant",
                                    object_id=created.pk)
     assert entry.patient_id == chart["patient"].pk and entry.actor == doctor_client.user
     assert entry.data_kind == "break_glass" and created.reason not in str(entry.changes)
+    admin = UserFactory(admin=True)
+    break_glass_revoke(grant=created, by=admin)
+    revoked = AuditEntry.objects.get(action=AuditAction.UPDATE, content_type__model="breakglassgrant",
+                                     object_id=created.pk)
+    assert revoked.patient_id == chart["patient"].pk and set(revoked.changes) >= {"revoked_at", "revoked_by"}
