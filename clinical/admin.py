@@ -6,6 +6,8 @@ from django.contrib import admin
 
 from accounts.choices import Role
 from accounts.models import User
+from audit.admin_reads import AuditReadsAdminMixin
+from audit.choices import DataKind
 from clinical import services
 from clinical.models import (
     Appointment,
@@ -46,7 +48,7 @@ class DoctorProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(AuditReadsAdminMixin, admin.ModelAdmin):
     list_display = ["medical_record_number", "first_name", "last_name", "date_of_birth", "department",
                     "is_archived"]
     list_filter = ["department", "sex", "blood_type", "is_archived"]
@@ -67,7 +69,7 @@ class PatientAdmin(admin.ModelAdmin):
 
 
 @admin.register(PatientDoctorMapping)
-class PatientDoctorMappingAdmin(ServiceFormAdmin):
+class PatientDoctorMappingAdmin(AuditReadsAdminMixin, ServiceFormAdmin):
     list_display = ["patient", "doctor", "created_by", "created_at"]
     list_filter = ["doctor__user__department", "created_at"]
     search_fields = ["patient__first_name", "patient__last_name", "patient__medical_record_number",
@@ -110,7 +112,7 @@ class AppointmentHistoryInline(ReadOnlyInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AppointmentAdmin(AuditReadsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Booked through the API; each status change is an action running the API's service, which
     checks the status machine (and the slot's start for no-show) and appends to the history."""
 
@@ -134,8 +136,10 @@ class AppointmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AppointmentHistory)
-class AppointmentHistoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AppointmentHistoryAdmin(AuditReadsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Append-only: written by the services, never added, changed or deleted here."""
+
+    audit_read = (DataKind.APPOINTMENTS, "appointment.patient_id")  # history is not in the change registry
 
     list_display = ["appointment", "from_status", "to_status", "changed_by", "changed_at"]
     list_filter = ["to_status", "changed_at"]
@@ -167,7 +171,7 @@ CONSULTATION_TEXT_FIELDS = ["chief_complaint", "diagnosis", "summary", "follow_u
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(ServiceFormAdmin):
+class ConsultationAdmin(AuditReadsAdminMixin, ServiceFormAdmin):
     """Opened, started and completed through the API. An open consultation's text may be corrected
     here (through consultation_update, as the API does); a completed one is final and read-only.
     Vital signs, prescriptions and notes are added through the API only (append-only)."""
@@ -196,10 +200,10 @@ class ConsultationAdmin(ServiceFormAdmin):
         services.consultation_update(consultation=obj, by=request.user, **changes)
 
 
-class ConsultationRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ConsultationRecordAdmin(AuditReadsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """What a consultation records is append-only in the API, and added only while it is open."""
 
-    list_select_related = ["consultation"]
+    list_select_related = ["consultation__appointment"]  # the rows' patient, for the read audit
 
 
 @admin.register(VitalSigns)
@@ -225,7 +229,7 @@ class ConsultationNoteAdmin(ConsultationRecordAdmin):
 
 
 @admin.register(PatientDocument)
-class PatientDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PatientDocumentAdmin(AuditReadsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Uploaded through the API (type and size checked, stored under a random name); archived, never
     erased, with the same service as DELETE in the API."""
 

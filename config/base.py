@@ -85,6 +85,9 @@ AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
 AUDITLOG_STORE_JSON_CHANGES = True
 AUDITLOG_CID_GETTER = "core.middleware.current_request_id"
 AUDITLOG_MASK_CALLABLE = "audit.registry.redact"
+# django-auditlog's own LogEntry is swapped for audit.AuditEntry, but its migrations would still create
+# that unused table, with a foreign key to users that makes PostgreSQL refuse Django's flush (TRUNCATE).
+MIGRATION_MODULES = {"auditlog": None}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -180,8 +180,9 @@ class ChangeStatusSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class AssignPatientSerializer(StrictFieldsMixin, serializers.Serializer):
-    # Only patients the caller may see (and not archived): anyone else reads as a missing id.
-    patient = ScopedPrimaryKeyRelatedField(lambda user: Patient.objects.visible_to(user).active())
+    # Only patients in the caller's care (not archived; a break-glass grant reads, never assigns):
+    # anyone else reads as a missing id.
+    patient = ScopedPrimaryKeyRelatedField(lambda user: Patient.objects.in_care_of(user).active())
 
 
 class InventoryCheckSerializer(serializers.ModelSerializer):

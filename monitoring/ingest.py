@@ -136,7 +136,7 @@ def parse_batch(payload, *, user, device_key=None):
     is_admin = device_key is None and getattr(user, "role", None) == Role.ADMIN
     devices = Device.objects.filter(pk__in={r[1] for r in raw})
     if not (is_admin or device_key):
-        devices = devices.filter(patient__in=Patient.objects.visible_to(user).values("pk"))
+        devices = devices.filter(patient__in=Patient.objects.in_care_of(user).values("pk"))
     devices = {pk: (category, assigned) for pk, category, assigned in
                devices.values_list("pk", "category", "patient_id")}
     rows = []

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.roles import CLINICAL, CONSULTATION_READERS, DOCTOR, DOCTOR_NURSE
+from audit import reads
 from clinical import pdf, services
 from clinical.filters import ConsultationFilter
 from clinical.models import Consultation
@@ -154,4 +155,5 @@ class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Crea
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
         consultation = self.get_object()
+        reads.record_object_read(consultation)  # the PDF is a read of the consultation (audit.reads)
         return pdf.consultation_pdf_response(consultation)

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from accounts.choices import Role
 from accounts.roles import ADMIN, ADMIN_DOCTOR, CARE_TEAM, CLINICAL, CONSULTATION_READERS
 from audit import reads
+from audit.choices import DataKind
 from clinical import documents, services
 from clinical.documents import CONTENT_TYPES as DOCUMENT_TYPES
 from clinical.filters import MappingFilter, PatientFilter
@@ -91,6 +92,7 @@ class PatientViewSet(ModelViewSet):
     @action(detail=True, methods=["get"])
     def doctors(self, request, pk=None):
         patient = self.get_object()
+        reads.record_read(DataKind.CARE_TEAM, [patient.pk], PatientDoctorMapping)  # the patient's care team
         doctors = DoctorProfile.objects.filter(patient_mappings__patient=patient).select_related("user__department")
         return self.nested_list(doctors, DoctorProfileSerializer, **DOCTOR_LIST)
 

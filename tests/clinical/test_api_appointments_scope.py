@@ -74,9 +74,9 @@ def test_patient_filter_in_scope(doctor_client):
 
 def test_appointment_list_query_count_is_flat(admin_client, django_assert_max_num_queries):
     AppointmentFactory.create_batch(5)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):  # + the one INSERT of the read entries (audit.reads)
         admin_client.get("/api/appointments/")
     AppointmentFactory.create_batch(45)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):  # + the one INSERT of the read entries (audit.reads)
         response = admin_client.get("/api/appointments/?page_size=50")
     assert len(response.json()["results"]) == 50
