@@ -12,8 +12,8 @@ from workorders import errors as workorders_errors
 CONTRACT = {
     accounts_errors: {"account_inactive", "account_pending", "account_rejected", "invalid_credentials",
                       "not_pending", "self_deactivation"},
-    clinical_errors: {"consultation_completed", "invalid_transition", "not_started", "slot_booked",
-                      "slot_has_history", "slot_taken"},
+    clinical_errors: {"already_in_care", "consultation_completed", "grant_not_live", "invalid_transition",
+                      "not_started", "slot_booked", "slot_has_history", "slot_taken"},
     devices_errors: {"device_in_use", "device_not_active", "downtime_open", "invalid_transition", "monitor_in_use",
                      "monitor_not_assigned", "not_a_monitor", "patient_has_monitor", "room_in_use"},
     monitoring_errors: {"invalid_api_key", "invalid_transition", "not_a_monitor"},
