@@ -72,9 +72,9 @@ def audit_prune(*, before: date, output=None):
         raise RetentionError(f"--output: {path} already exists; an export never overwrites a file.") from exc
     try:
         with raw, transaction.atomic():
-            _allow_delete(True)
             exported, last_id = _export(old, raw)
             _fsync_directory(path.parent)
+            _allow_delete(True)
             deleted = _delete(cutoff, last_id)
             _allow_delete(False)
             if deleted != exported:  # another prune, or an entry back-dated meanwhile: nothing changes
@@ -88,6 +88,8 @@ def audit_prune(*, before: date, output=None):
 
 
 def _allow_delete(on):
+    """PostgreSQL: `set_config(..., true)` is SET LOCAL: for this transaction at most (and turned off
+    again right after the DELETE, so an outer transaction does not inherit it)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config(%s, %s, true)", [PRUNE_SETTING, "on" if on else "off"])
