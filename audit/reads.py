@@ -16,12 +16,12 @@ empty (a list: `object_repr` says how many, e.g. "3 consultations of patient #12
 Reads under a break-glass grant are marked: the clinical app tells this module how to find the
 caller's live grants (`mark_break_glass_with`), so this app imports no domain app."""
 
-from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connections, router
+from django.utils import timezone
 
 from audit.choices import AuditAction
 from audit.context import entry_context
@@ -31,7 +31,8 @@ _break_glass_lookup = None
 
 
 def mark_break_glass_with(lookup):
-    """lookup(user, patient_ids) -> the subset of patient_ids the user reads under a live grant."""
+    """lookup(user, patient_ids) -> the patient ids among them (or a superset) the user reads under a
+    live grant: a list, or a QuerySet of patient ids, which PostgreSQL then runs inside the INSERT."""
     global _break_glass_lookup  # set once at start-up (ClinicalConfig.ready)
     _break_glass_lookup = lookup
 
@@ -116,56 +117,112 @@ class AuditedReadMixin:
         return super().to_representation(instance)
 
 
-def _entry_object(patient_id, read):
-    meta = read.model._meta
+def _model_names(model):
+    """(content type id, verbose name, verbose name plural), looked up once per model per request."""
+    meta = model._meta
+    return ContentType.objects.get_for_model(model).pk, str(meta.verbose_name), str(meta.verbose_name_plural)
+
+
+def _entry_object(patient_id, read, names):
+    """(object_pk, object_id, object_repr): the one record read, else how many of the patient's."""
+    _content_type, singular, plural = names
     if len(read.object_ids) == 1:
         (object_id,) = read.object_ids
-        return {"object_pk": str(object_id), "object_id": object_id,
-                "object_repr": f"{meta.verbose_name} #{object_id}"}
+        return str(object_id), object_id, f"{singular} #{object_id}"
     count = f"{len(read.object_ids)} " if read.object_ids else ""
-    return {"object_pk": "", "object_id": None,
-            "object_repr": f"{count}{meta.verbose_name_plural} of patient #{patient_id}"}
+    return "", None, f"{count}{plural} of patient #{patient_id}"
 
 
 def flush():
-    """Write the pending reads: one INSERT for all of them (and at most one SELECT of live grants)."""
-    from audit.models import AuditEntry
-
+    """Write the pending reads: one INSERT for all of them. Which of them are read under a live
+    grant is one SELECT before it, or, when the lookup answers with a QuerySet, a subquery of the
+    INSERT itself on PostgreSQL."""
     pending = _pending.get()
     if not pending:
         return 0
     context = entry_context()
-    actor = context["actor"]
-    under_grant = set(_break_glass_lookup(actor, list(pending))) if actor and _break_glass_lookup else set()
-    entries = [
-        AuditEntry(
-            action=AuditAction.READ, content_type=ContentType.objects.get_for_model(read.model),
-            **_entry_object(patient_id, read), patient_id=patient_id, data_kind=read.kind,
-            break_glass=patient_id in under_grant, **context,
-        )
-        for patient_id, read in pending.items()
-    ]
-    with _one_statement(connections[router.db_for_write(AuditEntry)]):
-        AuditEntry.objects.bulk_create(entries)
+    actor = context.pop("actor")
+    grants = _break_glass_lookup(actor, list(pending)) if actor and _break_glass_lookup else ()
+    shared = {**context, "actor_id": actor.pk if actor else None, "action": AuditAction.READ,
+              "timestamp": timezone.now()}
+    models = {read.model: _model_names(read.model) for read in pending.values()}
+    rows = [(models[read.model][0], *_entry_object(patient_id, read, models[read.model]), patient_id, read.kind)
+            for patient_id, read in pending.items()]
+    _insert(shared, rows, grants)
     pending.clear()
-    return len(entries)
+    return len(rows)
 
 
-@contextmanager
-def _one_statement(connection):
-    """Django 5.2 splits a SQLite INSERT every 999 parameters (SQLite's limit before 3.32), which
-    is 47 entries: the library linked here says how many it takes, so a page of 100 patients is one
-    INSERT on SQLite as on PostgreSQL. Only for this statement: the rest of Django keeps its guess."""
+# Per entry; every other column is the request's (`shared`) or its field's default.
+VARYING = ("content_type_id", "object_pk", "object_id", "object_repr", "patient_id", "data_kind")
+VARYING_TYPES = ("integer", "text", "bigint", "text", "bigint", "text")  # their arrays, on PostgreSQL
+# PostgreSQL: commit the read entries without waiting for their WAL to reach the disk (see the README,
+# "Read audit"): the INSERT and its commit still happen before the response is sent, so a failure is a
+# 503; what is not awaited is the fsync, and a crash of the database server in the WAL writer's next
+# ~0.6 s could lose those requests' read entries (never part of one, never the data's own changes,
+# which commit with the data). Only outside a transaction: inside one it would set the whole
+# transaction's commit.
+SYNCHRONOUS_COMMIT = False
+
+
+def _insert(shared, rows, grants):
+    """One multi-row INSERT of the entries, written as SQL: Django's bulk_create prepares and binds
+    every value of every row (21 columns x 50 rows for a page of patients, which cost more than the
+    page itself). The request's shared values are prepared once, the per-entry ones (ids, short
+    strings) need no preparing. On PostgreSQL the statement takes them as arrays (unnest): the same
+    short statement for 1 entry or 100; elsewhere a VALUES row each."""
+    from django.db.models import QuerySet
+
+    from audit.models import AuditEntry
+
+    connection = connections[router.db_for_write(AuditEntry)]
+    fields = [field for field in AuditEntry._meta.concrete_fields if not field.primary_key]
+    constant = {field.column: field.get_db_prep_save(shared[field.attname] if field.attname in shared
+                                                     else field.get_default(), connection)
+                for field in fields if field.attname not in (*VARYING, "break_glass")}
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in (*constant, *VARYING, "break_glass"))
+    head = f"INSERT INTO {quote(AuditEntry._meta.db_table)} ({names}) "
+    shared_marks = ", ".join(["%s"] * len(constant))
+    postgresql = connection.vendor == "postgresql"
+    if isinstance(grants, QuerySet) and not postgresql:  # values("patient_id") rows are dicts
+        grants = [next(iter(row.values())) if isinstance(row, dict) else row for row in grants]
+    with connection.cursor() as cursor:
+        if postgresql:
+            cursor.execute(*_postgresql_insert(connection, head, shared_marks, constant, rows, grants))
+            return
+        granted = set(grants)
+        row = f"({shared_marks}, {', '.join(['%s'] * (len(VARYING) + 1))})"
+        size = max(1, _sqlite_parameter_limit(connection) // (len(constant) + len(VARYING) + 1))
+        for start in range(0, len(rows), size):  # thousands of entries per statement
+            chunk = rows[start:start + size]
+            cursor.execute(head + "VALUES " + ", ".join([row] * len(chunk)),
+                           [value for entry in chunk for value in (*constant.values(), *entry, entry[4] in granted)])
+
+
+def _postgresql_insert(connection, head, shared_marks, constant, rows, grants):
+    from django.db.models import QuerySet
+
+    if isinstance(grants, QuerySet):  # the grants' subquery, run by the INSERT: no SELECT before it
+        subquery, grant_params = grants.query.sql_with_params()
+        marked = f"entry.patient_id IN ({subquery})"
+    else:
+        marked, grant_params = "entry.patient_id = ANY(%s::bigint[])", [list(grants)]
+    arrays = ", ".join(f"%s::{kind}[]" for kind in VARYING_TYPES)
+    synchronous = SYNCHRONOUS_COMMIT or connection.in_atomic_block
+    prefix = "" if synchronous else "WITH commit_mode AS (SELECT set_config('synchronous_commit', 'off', true)) "
+    join = "" if synchronous else " CROSS JOIN commit_mode"
+    columns = ", ".join(f"entry.{name}" for name in VARYING)
+    source = f"unnest({arrays}) AS entry({', '.join(VARYING)}){join}"
+    sql = f"{prefix}{head}SELECT {shared_marks}, {columns}, {marked} FROM {source}"  # noqa: S608 (no values in it)
+    return sql, [*constant.values(), *grant_params, *(list(column) for column in zip(*rows, strict=True))]
+
+
+def _sqlite_parameter_limit(connection):
+    """What the linked SQLite takes per statement (Django 5.2 assumes 999, SQLite's limit before 3.32)."""
     if connection.vendor != "sqlite":
-        yield
-        return
+        return connection.features.max_query_params or 999
     import sqlite3
 
     connection.ensure_connection()
-    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    features, before = connection.features, connection.features.max_query_params
-    features.max_query_params = max(limit, before)
-    try:
-        yield
-    finally:
-        features.max_query_params = before
+    return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)

@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from django.db import OperationalError, connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -121,7 +122,7 @@ def test_a_refused_write_records_no_read(admin_client):
 
 def test_the_database_failing_while_writing_the_entries_answers_503_not_the_data(admin_client):
     patient = PatientFactory(first_name="Secret")
-    with mock.patch.object(AuditEntry.objects, "bulk_create", side_effect=OperationalError("down")):
+    with mock.patch("audit.reads._insert", side_effect=OperationalError("down")):
         response = admin_client.get(f"/api/patients/{patient.id}/")
     body = assert_error(response, 503, code="service_unavailable", fields=["database"])
     assert b"Secret" not in response.content and body["errors"]
@@ -195,24 +196,60 @@ def test_after_the_grant_expires_the_patient_is_out_of_scope_and_nothing_is_reco
     assert read_entries() == []
 
 
-def test_flush_marks_the_actors_granted_patients_whatever_the_route(rf):
+def flushed(user, *reads_to_record):
+    """Record these reads as `user`'s request would, flush them, and return {patient: entry}."""
     from audit.context import reset_current_request, set_current_request
+    from tests.audit.test_reads_api import object_type
 
-    doctor = UserFactory(doctor=True)
-    granted, other = PatientFactory(), PatientFactory()
-    grant(doctor, granted)
-    request = rf.get("/")
-    request.user = doctor
+    request = RequestFactory().get("/")
+    request.user = user
     request_token, reads_token = set_current_request(request), reads.start()
     try:
-        reads.record_read(DataKind.APPOINTMENTS, [granted.id, other.id, None], Patient)
-        reads.record_read(DataKind.PATIENT_RECORD, [granted.id], Patient)  # same patient: still one entry
-        assert reads.flush() == 2
+        for args in reads_to_record:
+            reads.record_read(*args)
+        written = reads.flush()
     finally:
         reads.discard(reads_token)
         reset_current_request(request_token)
-    marks = {entry.patient_id: (entry.break_glass, entry.data_kind) for entry in read_entries()}
+    entries = {entry.patient_id: entry for entry in read_entries()}
+    assert written == len(entries)
+    assert all(object_type(entry) == "clinical.patient" for entry in entries.values())
+    return entries
+
+
+@pytest.mark.parametrize("lookup", ["clinical's (a list)", "a subquery"])
+def test_flush_marks_the_actors_granted_patients_whatever_the_route(monkeypatch, lookup):
+    if lookup == "a subquery":  # run inside the INSERT on PostgreSQL, evaluated first elsewhere
+        monkeypatch.setattr(reads, "_break_glass_lookup",
+                            lambda user, ids: BreakGlassGrant.objects.patient_ids_for(user))
+    doctor = UserFactory(doctor=True)
+    granted, other = PatientFactory(), PatientFactory()
+    grant(doctor, granted)
+    grant(UserFactory(doctor=True), other)  # someone else's grant marks nothing of this doctor's
+    entries = flushed(doctor, (DataKind.APPOINTMENTS, [granted.id, other.id, None], Patient),
+                      (DataKind.PATIENT_RECORD, [granted.id], Patient))  # same patient: still one entry
+    marks = {patient: (entry.break_glass, entry.data_kind) for patient, entry in entries.items()}
     assert marks == {granted.id: (True, DataKind.APPOINTMENTS), other.id: (False, DataKind.APPOINTMENTS)}
+
+
+def test_an_entry_keeps_the_request_context(admin_client):
+    patient = PatientFactory()
+    admin_client.get(f"/api/patients/{patient.id}/", HTTP_X_REQUEST_ID="ctx-1", REMOTE_ADDR="10.1.2.3")
+    (entry,) = read_entries(cid="ctx-1")
+    assert (entry.remote_addr, entry.actor_email, entry.changes_text) == ("10.1.2.3", admin_client.user.email, "")
+    assert abs((timezone.now() - entry.timestamp).total_seconds()) < 60
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's commit mode")
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_commit_mode_does_not_outlive_the_insert():
+    doctor = UserFactory(doctor=True)
+    patient = PatientFactory()
+    assert not connection.in_atomic_block
+    assert set(flushed(doctor, (DataKind.PATIENT_RECORD, [patient.id], Patient))) == {patient.id}
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"  # the next statement (a change of clinical data) waits for its fsync
 
 
 # --- outside a request -------------------------------------------------------------------------
