@@ -55,6 +55,18 @@ def test_a_changelist_is_one_entry_per_patient_shown(site):
                        second.id: (DataKind.READINGS, single.id, f"reading #{single.id}")}
 
 
+@pytest.mark.parametrize(("page", "kind"), [("patient", DataKind.PATIENT_RECORD),
+                                            ("consultation", DataKind.CONSULTATIONS)])
+def test_clinical_admin_pages_are_reads(site, page, kind):
+    consultation = ConsultationFactory()
+    patient = consultation.appointment.patient
+    pk = patient.pk if page == "patient" else consultation.pk
+    assert site.get(f"/admin/clinical/{page}/{pk}/change/", HTTP_X_REQUEST_ID=f"admin-{page}").status_code == 200
+    (entry,) = read_entries(cid=f"admin-{page}")
+    assert (entry.patient_id, entry.data_kind, entry.object_id, entry.content_type.model) == (
+        patient.pk, kind, pk, page)
+
+
 def test_a_missing_record_or_a_refused_page_records_nothing(site, client):
     assert site.get("/admin/monitoring/alert/999999/change/").status_code == 302  # admin's "does not exist"
     alert = AlertFactory(patient=PatientFactory(), kind=AlertKind.BRADYCARDIA)

@@ -86,6 +86,8 @@ READS = {
     "document": (P + "/documents/{document}/", DataKind.DOCUMENTS, "clinical.patientdocument", "document"),
     "download": (P + "/documents/{document}/download/", DataKind.DOCUMENTS, "clinical.patientdocument",
                  "document"),
+    "care team": (P + "/doctors/", DataKind.CARE_TEAM, "clinical.patientdoctormapping", None),
+    "consultation pdf": (C + "/pdf/", DataKind.CONSULTATIONS, "clinical.consultation", "consultation"),
     "mappings": ("/api/mappings/", DataKind.CARE_TEAM, "clinical.patientdoctormapping", "mapping"),
     "mapping": ("/api/mappings/{mapping.id}/", DataKind.CARE_TEAM, "clinical.patientdoctormapping", "mapping"),
 }
