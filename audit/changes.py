@@ -18,8 +18,9 @@ Also here: the one change the ORM makes without a signal on a delete, `on_delete
 every audited model's nullable key, before the UPDATE, inside the delete's transaction."""
 
 from dataclasses import dataclass, field
+from functools import cache
 
-from auditlog.diff import get_field_value, is_primitive, model_instance_diff
+from auditlog.diff import get_field_value, is_primitive
 from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, models, router
@@ -53,23 +54,29 @@ def render(model_field, value):
     return value if is_primitive(value) else smart_str(value)
 
 
-def _tracked(model):
-    """(include, exclude, masked) field names for this model, as registered with auditlog."""
+@cache
+def tracked_fields(model):
+    """{field name: (model field, masked)} of the fields auditlog tracks for this model (its include
+    and exclude lists, as registered at start-up), read once per model."""
     fields = auditlog.get_model_fields(model)
-    return set(fields["include_fields"]), set(fields["exclude_fields"]), set(fields["mask_fields"])
+    include, exclude, masked = (set(fields[key]) for key in ("include_fields", "exclude_fields", "mask_fields"))
+    return {f.name: (f, f.name in masked) for f in model._meta.concrete_fields
+            if (not include or f.name in include) and f.name not in exclude}
+
+
+def _pair(masked, old, new):
+    return [redact(smart_str(old)), redact(smart_str(new))] if masked else [old, new]
 
 
 def _rendered_changes(model, changes):
-    include, exclude, masked = _tracked(model)
-    out = {}
+    tracked, out = tracked_fields(model), {}
     for name, (old, new) in changes.items():
-        if (include and name not in include) or name in exclude:
+        if name not in tracked:
             continue
-        model_field = model._meta.get_field(name)
+        model_field, masked = tracked[name]
         old, new = render(model_field, old), render(model_field, new)
-        if old == new:
-            continue
-        out[name] = [redact(smart_str(old)), redact(smart_str(new))] if name in masked else [old, new]
+        if old != new:
+            out[name] = _pair(masked, old, new)
     return out
 
 
@@ -85,7 +92,6 @@ def _entry(model, content_type, action, pk, patient_id, changes, context):
 
 def record_bulk(model, action, rows):
     """Write one entry per row that changed a tracked field, in one INSERT. Returns the entries."""
-
     if spec_for(model) is None:
         return []
     changed = [(row, changes) for row in rows if (changes := _rendered_changes(model, row.changes))]
@@ -96,24 +102,28 @@ def record_bulk(model, action, rows):
                            for row, changes in changed])
 
 
+def created_changes(instance):
+    """A create's changes as the signal writes them: every tracked field with a value, from None."""
+    out = {}
+    for name, (model_field, masked) in tracked_fields(type(instance)).items():
+        value = render(model_field, getattr(instance, model_field.attname))
+        if value is not None:
+            out[name] = _pair(masked, None, value)
+    return out
+
+
 def record_created(instances):
-    """Create entries for instances inserted without save() (pks set), as the signal writes them."""
+    """Create entries for instances inserted without save() (pks set), in one INSERT."""
     from audit.models import AuditEntry
 
     instances = list(instances)
     if not instances or spec_for(type(instances[0])) is None:
         return []
-    model = type(instances[0])
-    content_type, context = ContentType.objects.get_for_model(model), entry_context()
-    entries = []
-    for instance in instances:
-        changes = model_instance_diff(None, instance, use_json_for_changes=True) or {}
-        entries.append(AuditEntry(
-            content_type=content_type, object_pk=str(instance.pk), object_id=instance.pk,
-            action=AuditAction.CREATE, changes={name: list(pair) for name, pair in changes.items()},
-            **describe(instance), **context,
-        ))
-    return insert_entries(entries)
+    content_type, context = ContentType.objects.get_for_model(type(instances[0])), entry_context()
+    return insert_entries([
+        AuditEntry(content_type=content_type, object_pk=str(instance.pk), object_id=instance.pk,
+                   action=AuditAction.CREATE, changes=created_changes(instance), **describe(instance), **context)
+        for instance in instances])
 
 
 # PostgreSQL's bound on one statement's parameters (its wire protocol counts them in 16 bits).
@@ -174,11 +184,8 @@ def _set_null_receiver(model, key):
 def connect_set_null_audit(model):
     """For each nullable key of an audited model that its target's deletion clears (SET_NULL, or
     SET_DEFAULT to null), record the cleared keys when a target row is deleted."""
-    include, exclude, _masked = _tracked(model)
-    for key in model._meta.concrete_fields:
+    for key, _masked in tracked_fields(model).values():
         if not key.is_relation or key.remote_field.on_delete not in (models.SET_NULL, models.SET_DEFAULT):
-            continue
-        if (include and key.name not in include) or key.name in exclude:
             continue
         pre_delete.connect(_set_null_receiver(model, key), sender=key.related_model, weak=False,
                            dispatch_uid=f"audit-set-null-{model._meta.label}-{key.name}")
