@@ -34,9 +34,23 @@ class AuditEntryQuerySet(models.QuerySet):
 
 class AuditEntryManager(LogEntryManager.from_queryset(AuditEntryQuerySet)):
     def log_create(self, instance, force_log=False, **kwargs):
-        """django-auditlog's writer for one change, given what only we know: the patient the
-        record concerns, its kind of data, a repr without free text, and the acting user."""
-        return super().log_create(instance, force_log=force_log, **_our_columns(instance, kwargs))
+        """django-auditlog's writer for one change (its LogEntryManager.log_create), given what only
+        we know: the patient the record concerns, its kind of data, a repr without free text, and
+        the acting user. Written out rather than called: auditlog renders `str(instance)` for a
+        default repr even when one is given, and a __str__ that names related rows (a mapping's
+        patient and doctor) would cost queries per entry, in a cascade per row deleted."""
+        if kwargs.get("changes") is None and not force_log:
+            return None
+        from django.contrib.contenttypes.models import ContentType
+
+        pk = self._get_pk_value(instance)
+        columns = _our_columns(instance, kwargs)
+        columns.setdefault("content_type", ContentType.objects.get_for_model(instance))
+        columns.setdefault("object_pk", pk)
+        if isinstance(pk, int):
+            columns.setdefault("object_id", pk)
+        columns.setdefault("serialized_data", self._get_serialized_data_or_none(instance))
+        return self.create(**columns)
 
     def log_m2m_changes(self, changed_queryset, instance, operation, field_name, **kwargs):
         return super().log_m2m_changes(changed_queryset, instance, operation, field_name,

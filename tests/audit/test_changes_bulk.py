@@ -24,7 +24,7 @@ from monitoring import services as monitoring_services
 from monitoring.choices import AlertStatus
 from monitoring.ingest import Batch, ParsedReading
 from monitoring.models import Alert
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import PatientDoctorMappingFactory, PatientFactory, UserFactory
 from tests.factories.clinical import AppointmentFactory, TimeSlotFactory
 from tests.factories.equipment import DeviceFactory, WorkOrderFactory
 from tests.factories.monitoring import AlertFactory, monitored_patient
@@ -212,3 +212,21 @@ def test_a_resolve_names_who_and_masks_the_note(client_for, changes_of):
     assert response.status_code == 200, response.content
     entry = changes_of(alert)[-1]
     assert entry.changes["note"] == ["", "[redacted]"] and entry.changes["resolved_by"] == [None, admin.user.pk]
+
+
+def test_a_patient_delete_cascades_with_the_patient_on_every_entry_and_no_lookup_per_row():
+    def delete(count):
+        patient = PatientFactory()
+        for _ in range(count):
+            PatientDoctorMappingFactory(patient=patient)
+            AlertFactory(patient=patient, kind=f"kind-{_}")
+        patient_id = patient.pk
+        with CaptureQueriesContext(connection) as queries:
+            patient.delete()
+        entries = AuditEntry.objects.filter(patient_id=patient_id, action=AuditAction.DELETE)
+        assert entries.count() == 1 + 2 * count
+        assert {e.content_type.model for e in entries} == {"patient", "patientdoctormapping", "alert"}
+        return len(queries.captured_queries), audit_inserts(queries)
+
+    (few, few_inserts), (many, many_inserts) = delete(2), delete(5)
+    assert many - few == many_inserts - few_inserts == 6  # only the entries' INSERTs grow: no lookup per row
