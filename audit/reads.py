@@ -145,7 +145,7 @@ def flush():
     grants = _break_glass_lookup(actor, list(pending)) if actor and _break_glass_lookup else ()
     shared = {**context, "actor_id": actor.pk if actor else None, "action": AuditAction.READ,
               "timestamp": timezone.now()}
-    models = {read.model: _model_names(read.model) for read in pending.values()}
+    models = {model: _model_names(model) for model in {read.model for read in pending.values()}}
     rows = [(models[read.model][0], *_entry_object(patient_id, read, models[read.model]), patient_id, read.kind)
             for patient_id, read in pending.items()]
     _insert(shared, rows, grants)
