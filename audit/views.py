@@ -5,7 +5,7 @@ from audit.filters import AuditEntryFilter
 from audit.models import AuditEntry
 from audit.pagination import AuditCursorPagination
 from audit.serializers import AuditEntrySerializer
-from core.filters import ListFilterBackend
+from core.filters import ListFilterBackend, ListOrderingFilter
 from core.viewsets import ReadOnlyModelViewSet
 
 UPDATE_EXAMPLE = {
@@ -34,9 +34,10 @@ FILTERS = ("Filters: `actor` (user id), `patient` (id), `object_type` (\"clinica
                     "new; free text shows \"[redacted]\") and every read of a patient's data (one entry per "
                     "patient per request, `break_glass` when read under an emergency-access grant). Append-"
                     "only: no route changes or deletes an entry. Cursor pages: follow `next` / `previous`; "
-                    "`?page_size=` up to 100 (default 20). " + FILTERS,
+                    "`?page_size=` up to 100 (default 20); `count` is the number of entries matching the filters; "
+                    "`?ordering=timestamp` for oldest first. " + FILTERS,
         examples=[OpenApiExample("A change and a read under break-glass", response_only=True, status_codes=["200"],
-                                 value={"next": "https://meditrack.example/api/audit-log/?cursor=cD0yMDI2",
+                                 value={"count": 2, "next": None,
                                         "previous": None, "results": [READ_EXAMPLE, UPDATE_EXAMPLE]})],
     ),
     retrieve=extend_schema(summary="One audit entry",
@@ -49,7 +50,10 @@ class AuditEntryViewSet(ReadOnlyModelViewSet):
     model = AuditEntry
     serializer_class = AuditEntrySerializer
     filterset_class = AuditEntryFilter
-    filter_backends = [ListFilterBackend]  # no ?ordering= or ?search=: the cursor owns the order
+    # ?ordering= is timestamp (or id: the same order) either way; no ?search= (entries hold no text to search).
+    filter_backends = [ListFilterBackend, ListOrderingFilter]
+    ordering_fields = ["timestamp", "id"]
+    ordering = ["-timestamp", "-id"]
     pagination_class = AuditCursorPagination
 
     def optimise(self, queryset):

@@ -34,6 +34,12 @@ class BreakGlassReasonSerializer(StrictFieldsMixin, serializers.Serializer):
                                                     "characters (shown to admins with the grant).")
 
 
+class RevokeBodySerializer(StrictFieldsMixin, serializers.Serializer):
+    """A revoke takes no body: every key sent is a 400 naming it (revoked_at is now, by the caller)."""
+
+    resource_serializer = BreakGlassGrantSerializer
+
+
 class AccessWhoSerializer(serializers.Serializer):
     name = serializers.CharField()
     role = serializers.CharField()

@@ -16,6 +16,7 @@ from accounts.models import User
 from clinical import errors
 from clinical.models import BreakGlassGrant, Patient
 from core.errors import Conflict
+from core.serializers import display_name
 from notifications.services import notify
 
 MIN_REASON_LENGTH = 10
@@ -70,7 +71,7 @@ def _announce(grant):
         users=break_glass_recipients(patient, user),
         kind=NOTIFICATION_KIND,
         title=f"Emergency access to patient {mrn}",
-        body=(f"User #{user.pk} ({user.role}) opened emergency (break-glass) read access to patient {mrn} "
+        body=(f"{display_name(user)} ({user.role}) opened emergency (break-glass) read access to patient {mrn} "
               f"until {expires:%Y-%m-%d %H:%M %Z} (grant #{grant.pk})."),
         data={"grant": grant.pk, "patient": patient.pk, "medical_record_number": mrn, "user": user.pk,
               "role": user.role, "expires_at": grant.expires_at.isoformat()},

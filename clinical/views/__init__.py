@@ -1,5 +1,5 @@
 """Clinical views by concern; re-exported for clinical/urls.py."""
-from clinical.views.access import BreakGlassGrantViewSet, PatientAccessViewSet
+from clinical.views.access import BreakGlassGrantViewSet, PatientAccessLogViewSet, PatientBreakGlassViewSet
 from clinical.views.consultations import ConsultationViewSet
 from clinical.views.directory import DepartmentViewSet, DoctorProfileViewSet
 from clinical.views.patients import MappingViewSet, PatientViewSet
@@ -13,7 +13,8 @@ __all__ = [
     "DoctorAvailabilityView",
     "DoctorProfileViewSet",
     "MappingViewSet",
-    "PatientAccessViewSet",
+    "PatientAccessLogViewSet",
+    "PatientBreakGlassViewSet",
     "PatientViewSet",
     "TimeSlotViewSet",
 ]

@@ -14,6 +14,7 @@ from clinical.serializers.access import (
     AccessLogEntrySerializer,
     BreakGlassGrantSerializer,
     BreakGlassReasonSerializer,
+    RevokeBodySerializer,
 )
 from core.viewsets import BaseViewSet, ReadOnlyModelViewSet
 
@@ -39,18 +40,27 @@ class BreakGlassGrantViewSet(ReadOnlyModelViewSet):
     def optimise(self, queryset):
         return queryset.select_related("user", "revoked_by")
 
-    @extend_schema(summary="Revoke a live grant now (409 grant_not_live once revoked or expired)", request=None,
+    def get_serializer_class(self):
+        return RevokeBodySerializer if self.action == "revoke" else BreakGlassGrantSerializer
+
+    @extend_schema(summary="Revoke a live grant now (409 grant_not_live once revoked or expired)",
+                   description="Takes no body: any key sent is a 400 naming it.", request=None,
                    responses=BreakGlassGrantSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
-        return self.respond(services.break_glass_revoke(grant=self.get_object(), by=request.user))
+        grant = self.get_object()
+        RevokeBodySerializer(data=request.data).is_valid(raise_exception=True)  # nothing is silently dropped
+        return self.respond(services.break_glass_revoke(grant=grant, by=request.user))
 
+
+# Two routes under /patients/{id}/ about access to the record rather than the record itself, one
+# viewset each, so that OPTIONS on each answers for its own action and roles.
 
 @extend_schema(tags=["patients"])
-class PatientAccessViewSet(BaseViewSet):
-    # Routes under /patients/{id}/ about access to the record rather than the record itself.
+class PatientBreakGlassViewSet(BaseViewSet):
     model = Patient
-    role_rules = {"break_glass": DOCTOR_NURSE, "access_log": ACCESS_LOG_READERS}
+    serializer_class = BreakGlassReasonSerializer
+    role_rules = {"break_glass": DOCTOR_NURSE}
     # The point of break-glass: any patient not archived, outside the caller's scope (else a 404).
     action_scopes = {"break_glass": "break_glass_reachable_by"}
     write_actions = {"break_glass"}
@@ -67,6 +77,13 @@ class PatientAccessViewSet(BaseViewSet):
         body.is_valid(raise_exception=True)
         grant = services.break_glass_grant(user=request.user, patient=patient, reason=body.validated_data["reason"])
         return Response(BreakGlassGrantSerializer(grant).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["patients"])
+class PatientAccessLogViewSet(BaseViewSet):
+    model = Patient
+    serializer_class = AccessLogEntrySerializer
+    role_rules = {"access_log": ACCESS_LOG_READERS}
 
     @extend_schema(summary="Who viewed or changed this patient's data, and when (newest first)", filters=False,
                    responses=AccessLogEntrySerializer(many=True))

@@ -145,7 +145,8 @@ def test_pages_follow_the_cursor_without_gaps_or_repeats(admin_client):
     entries(45)
     expected = all_ids()
     first = admin_client.get(URL).json()
-    assert set(first) == {"next", "previous", "results"} and first["previous"] is None
+    assert set(first) == {"count", "next", "previous", "results"} and first["previous"] is None
+    assert first["count"] == len(expected)
     assert len(first["results"]) == 20
     seen, page = [], first
     while True:
@@ -174,10 +175,23 @@ def test_filters_carry_over_to_the_next_page(admin_client):
 
 
 @pytest.mark.parametrize("count", [3, 100])
-def test_a_page_costs_two_queries_whatever_its_size(admin_client, django_assert_num_queries, count):
+def test_a_page_costs_three_queries_whatever_its_size(admin_client, django_assert_num_queries, count):
     entries(count, model=Appointment)
-    with django_assert_num_queries(2):  # the caller, the page (content types joined)
+    with django_assert_num_queries(3):  # the caller, the count, the page (content types joined)
         assert len(ids(admin_client.get(URL, {"page_size": 100}))) >= count
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert len(ids(admin_client.get(URL, {"page_size": 100, "object_type": "clinical.appointment",
                                                "break_glass": "false"}))) == count
+
+
+def test_ordering_by_timestamp_walks_oldest_first_through_every_page(admin_client):
+    entries(25)
+    expected = list(reversed(all_ids()))
+    seen, page = [], admin_client.get(URL, {"ordering": "timestamp"}).json()
+    while True:
+        seen += [item["id"] for item in page["results"]]
+        if not page["next"]:
+            break
+        page = admin_client.get(page["next"]).json()
+    assert seen == expected
+    assert ids(admin_client.get(URL, {"ordering": "-timestamp"}))[:3] == all_ids()[:3]

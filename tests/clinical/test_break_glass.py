@@ -105,6 +105,7 @@ def test_the_patients_doctors_and_active_admins_are_told_at_once_without_the_rea
     for notification in told:
         text = f"{notification.title} {notification.body} {notification.data}"
         assert patient.medical_record_number in notification.title
+        assert notification.body.startswith(f"{doctor_client.user.get_full_name()} (doctor) opened")  # who, by name
         assert REASON not in text and "emergency room" not in text
         assert patient.first_name not in text and patient.last_name not in text
         assert notification.data == {"grant": created.pk, "patient": patient.pk,
@@ -230,6 +231,32 @@ def test_only_admins_revoke(client_for, doctor_client, role):
     assert_error(caller.post(f"/api/break-glass/{created.pk}/revoke/"), 403)
     created.refresh_from_db()
     assert created.revoked_at is None
+
+
+@pytest.mark.parametrize("body", [{"revoked_at": "2020-01-01T00:00:00Z"}, {"foo": 1}])
+def test_a_revoke_takes_no_body_and_a_key_sent_is_400_naming_it(admin_client, doctor_client, body):
+    created = grant(doctor_client, outside_patient())
+    assert_error(admin_client.post(f"/api/break-glass/{created.pk}/revoke/", body, format="json"), 400,
+                 fields=list(body))
+    created.refresh_from_db()
+    assert created.revoked_at is None and created.is_live
+
+
+def test_a_revoke_with_a_body_that_is_not_json_is_refused(admin_client, doctor_client):
+    created = grant(doctor_client, outside_patient())
+    response = admin_client.post(f"/api/break-glass/{created.pk}/revoke/", "not json", content_type="application/json")
+    assert_error(response, 400, "parse_error")
+    created.refresh_from_db()
+    assert created.revoked_at is None
+
+
+@pytest.mark.parametrize(("role", "expected"), [(Role.DOCTOR, 200), (Role.NURSE, 200), (Role.PATIENT, 403),
+                                                (Role.ADMIN, 403), (Role.ENGINEER, 403)])
+def test_options_on_the_break_glass_route_answers_for_that_route_alone(client_for, role, expected):
+    response = client_for(role).options(f"/api/patients/{outside_patient().pk}/break-glass/")
+    assert response.status_code == expected, response.content
+    if expected == 200:
+        assert "POST" in response["Allow"]
 
 
 def test_revoking_a_missing_grant_is_404(admin_client):
