@@ -18,11 +18,13 @@ Also here: the one change the ORM makes without a signal on a delete, `on_delete
 every audited model's nullable key, before the UPDATE, inside the delete's transaction."""
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
 
 from auditlog.diff import get_field_value, is_primitive
 from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, models, router
 from django.db.models.signals import pre_delete
 from django.utils.encoding import smart_str
@@ -49,9 +51,34 @@ class _Value:
 
 def render(model_field, value):
     """One value as the signals store it (AUDITLOG_STORE_JSON_CHANGES): a key as its id, a
-    date-time naive in UTC, anything not JSON-native as its string."""
+    date-time in ISO 8601 with its offset (UTC), anything not JSON-native as its string."""
     value = get_field_value(_Value(model_field, value), model_field, use_json_for_changes=True)
-    return value if is_primitive(value) else smart_str(value)
+    value = value if is_primitive(value) else smart_str(value)
+    return iso_datetime(value) if isinstance(model_field, models.DateTimeField) else value
+
+
+def iso_datetime(value):
+    """auditlog renders a date-time naive in UTC ("2026-12-01 16:46:23.284196"); the API's are ISO 8601
+    with an offset ("2026-12-01T16:46:23.284196+00:00"), and so are the log's."""
+    if not isinstance(value, str) or not value:
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
+def iso_datetimes(model, changes):
+    """A signal's changes with its date-time fields' values as iso_datetime says."""
+    for name, pair in (changes or {}).items():
+        try:
+            model_field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if isinstance(model_field, models.DateTimeField) and isinstance(pair, list | tuple):
+            changes[name] = [iso_datetime(value) for value in pair]
+    return changes
 
 
 @cache

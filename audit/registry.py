@@ -51,7 +51,9 @@ AUDITED = {
     "clinical.Appointment": Audited(DataKind.APPOINTMENTS, patient="patient_id"),
     "clinical.Consultation": Audited(DataKind.CONSULTATIONS, patient="appointment.patient_id"),
     "clinical.VitalSigns": Audited(DataKind.CONSULTATIONS, patient="consultation.appointment.patient_id"),
-    "clinical.Prescription": Audited(DataKind.CONSULTATIONS, patient="consultation.appointment.patient_id"),
+    # What was prescribed is clinical content, typed as short text: masked with the free text.
+    "clinical.Prescription": Audited(DataKind.CONSULTATIONS, patient="consultation.appointment.patient_id",
+                                     extra_masked=("medication", "dosage", "route", "frequency")),
     "clinical.ConsultationNote": Audited(DataKind.CONSULTATIONS, patient="consultation.appointment.patient_id"),
     # A document's title and file name can say what it shows.
     "clinical.PatientDocument": Audited(DataKind.DOCUMENTS, patient="patient_id",

@@ -1,15 +1,14 @@
 """Audit benchmark: what auditing costs, in one run. Req/s of a patient detail and of a 50-row patient
 list, and readings/s of ingest batches, each with auditing off and on, and the ratios on/off. One
 gunicorn worker per mode, all on the same database, and the requests interleaved one by one across
-them, so that load elsewhere on the machine falls on every mode alike. A third mode is "on" with
-the break-glass lookup registered as a subquery, which the INSERT then runs itself.
+them, so that load elsewhere on the machine falls on every mode alike.
 
     .venv/bin/python bench/audit.py [--detail 600] [--list 300] [--batches 40] [--size 1000]
 
 Needs the local PostgreSQL (BENCH_PG_URL); creates its own database (meditrack_bench_audit_<pid>)
 and drops it at the end, and serves on free loopback ports. The reads are a department nurse's
-(scoped by visible_to with her break-glass grants; each audited request then runs the one SELECT of
-her live grants and the one INSERT of its entries); ingest posts with a device API key.
+(scoped by visible_to with her break-glass grants; each audited request then runs the one INSERT of
+its entries, which checks her live grants itself); ingest posts with a device API key.
 
 Auditing is always on in the application; only this script turns it off, in its own gunicorn
 worker (`audit_off_application` below: the settings without AuditMiddleware, and every model
@@ -53,22 +52,6 @@ def audit_off_application():
     return get_wsgi_application()
 
 
-def grants_in_insert_application():
-    """The application with the break-glass lookup registered as a subquery (clinical registers a list
-    lookup today: one SELECT more per audited request of a doctor or nurse; see audit.reads.flush)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.core.wsgi import get_wsgi_application
-
-    from audit import reads
-    from clinical.models import BreakGlassGrant
-
-    reads.mark_break_glass_with(lambda user, patient_ids: BreakGlassGrant.objects.patient_ids_for(user))
-    return get_wsgi_application()
-
-
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -78,8 +61,7 @@ def free_port():
 class AuditServer(Server):
     """gunicorn as in common.Server, on a free port, with auditing on or off."""
 
-    APPS = {"off": "bench.audit:audit_off_application()", "on": "config.wsgi:application",
-            "on, grants in the INSERT": "bench.audit:grants_in_insert_application()"}
+    APPS = {"off": "bench.audit:audit_off_application()", "on": "config.wsgi:application"}
 
     def __init__(self, env, *, mode):
         self.url = f"http://127.0.0.1:{free_port()}"

@@ -244,7 +244,8 @@ def test_a_bulk_create_entry_reads_as_the_signal_writes_it(changes_of):
     by_signal, by_bulk = changes_of(saved)[0].changes, changes_of(bulk)[0].changes
     assert by_signal.pop("id") == [None, saved.pk] and by_bulk.pop("id") == [None, bulk.pk]
     stamps = by_signal.pop("created_at"), by_bulk.pop("created_at")  # auto_now_add: its own instant each
-    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?", new) for _old, new in stamps)
+    # ISO 8601 with the offset, as the API's date-times
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00", new) for _old, new in stamps)
     assert (by_signal.pop("date"), by_bulk.pop("date")) == (
         [None, day.isoformat()], [None, (day + timedelta(days=1)).isoformat()])
     assert by_signal == by_bulk and set(by_signal) == {"doctor", "start_time", "end_time"}
