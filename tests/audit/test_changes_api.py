@@ -224,13 +224,15 @@ def test_consultation_and_its_records(client_for, changes_of):
     assert entry.changes["chief_complaint"] == [None, "[redacted]"]
     base = f"/api/consultations/{consultation_id}"
     for path, body, model in [("vital-signs", {"heart_rate": 70}, VitalSigns),
-                              ("prescriptions", {"medication": "X", "dosage": "1", "frequency": "1",
-                                                 "instructions": SECRET}, Prescription),
+                              ("prescriptions", {"medication": SECRET, "dosage": SECRET, "frequency": SECRET,
+                                                 "route": SECRET, "instructions": SECRET}, Prescription),
                               ("notes", {"note_type": "plan", "content": SECRET}, ConsultationNote)]:
         response = doctor.post(f"{base}/{path}/", body, format="json")
         assert response.status_code == 201, (path, response.content)
-        check(only(changes_of(model, response.json()["id"]), AuditAction.CREATE), response,
-              kind=DataKind.CONSULTATIONS, patient=patient.pk)
+        entry = only(changes_of(model, response.json()["id"]), AuditAction.CREATE)
+        check(entry, response, kind=DataKind.CONSULTATIONS, patient=patient.pk)
+        for name in set(body) - {"heart_rate", "note_type"}:  # what was prescribed is clinical content too
+            assert entry.changes[name] == [None, "[redacted]"], (path, name)
 
 
 def test_document_upload(admin_client, changes_of):
