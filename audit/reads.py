@@ -32,7 +32,8 @@ _break_glass_lookup = None
 
 def mark_break_glass_with(lookup):
     """lookup(user, patient_ids) -> the patient ids among them (or a superset) the user reads under a
-    live grant: a list, or a QuerySet of patient ids, which PostgreSQL then runs inside the INSERT."""
+    live grant: a list, or a subquery (a QuerySet of patient ids, or an object with
+    sql_with_params()), which PostgreSQL then runs inside the INSERT."""
     global _break_glass_lookup  # set once at start-up (ClinicalConfig.ready)
     _break_glass_lookup = lookup
 
@@ -135,7 +136,7 @@ def _entry_object(patient_id, read, names):
 
 def flush():
     """Write the pending reads: one INSERT for all of them. Which of them are read under a live
-    grant is one SELECT before it, or, when the lookup answers with a QuerySet, a subquery of the
+    grant is one SELECT before it, or, when the lookup answers with a subquery, a subquery of the
     INSERT itself on PostgreSQL."""
     pending = _pending.get()
     if not pending:
@@ -171,8 +172,6 @@ def _insert(shared, rows, grants):
     page itself). The request's shared values are prepared once, the per-entry ones (ids, short
     strings) need no preparing. On PostgreSQL the statement takes them as arrays (unnest): the same
     short statement for 1 entry or 100; elsewhere a VALUES row each."""
-    from django.db.models import QuerySet
-
     from audit.models import AuditEntry
 
     connection = connections[router.db_for_write(AuditEntry)]
@@ -185,9 +184,10 @@ def _insert(shared, rows, grants):
     head = f"INSERT INTO {quote(AuditEntry._meta.db_table)} ({names}) "
     shared_marks = ", ".join(["%s"] * len(constant))
     postgresql = connection.vendor == "postgresql"
-    if isinstance(grants, QuerySet) and not postgresql:  # values("patient_id") rows are dicts
-        grants = [next(iter(row.values())) if isinstance(row, dict) else row for row in grants]
     with connection.cursor() as cursor:
+        if not postgresql and _as_sql(grants) is not None:  # SQLite: the grants' SELECT runs before
+            cursor.execute(*_as_sql(grants))
+            grants = [patient_id for (patient_id,) in cursor.fetchall()]
         if postgresql:
             cursor.execute(*_postgresql_insert(connection, head, shared_marks, constant, rows, grants))
             return
@@ -200,11 +200,20 @@ def _insert(shared, rows, grants):
                            [value for entry in chunk for value in (*constant.values(), *entry, entry[4] in granted)])
 
 
-def _postgresql_insert(connection, head, shared_marks, constant, rows, grants):
+def _as_sql(grants):
+    """(sql, params) of a lookup that answered with a subquery (a QuerySet of patient ids, or an
+    object with sql_with_params()), else None (a list of ids)."""
     from django.db.models import QuerySet
 
-    if isinstance(grants, QuerySet):  # the grants' subquery, run by the INSERT: no SELECT before it
-        subquery, grant_params = grants.query.sql_with_params()
+    if isinstance(grants, QuerySet):
+        return grants.query.sql_with_params()
+    return grants.sql_with_params() if hasattr(grants, "sql_with_params") else None
+
+
+def _postgresql_insert(connection, head, shared_marks, constant, rows, grants):
+    subquery = _as_sql(grants)
+    if subquery is not None:  # the grants' subquery, run by the INSERT: no SELECT before it
+        subquery, grant_params = subquery
         marked = f"entry.patient_id IN ({subquery})"
     else:
         marked, grant_params = "entry.patient_id = ANY(%s::bigint[])", [list(grants)]

@@ -58,9 +58,29 @@ class BreakGlassGrant(models.Model):
 
 
 
+
+class LiveGrantPatients:
+    """For the read audit (audit.reads): the patients one user reads under a live grant, as the SQL
+    of a subquery that PostgreSQL runs inside the read entries' INSERT (SQLite runs it before).
+    Written out once: building the same ORM query on every request cost a third of what auditing
+    a read costs. It says what `BreakGlassGrantQuerySet.live()` says (a test holds them together)."""
+
+    def __init__(self, user, now=None):
+        self.params = (user.pk, now or timezone.now())
+
+    @staticmethod
+    def sql():
+        meta = BreakGlassGrant._meta
+        column = {name: meta.get_field(name).column for name in ("patient", "user", "revoked_at", "expires_at")}
+        return (f'SELECT "{column["patient"]}" FROM "{meta.db_table}" WHERE "{column["user"]}" = %s '  # noqa: S608
+                f'AND "{column["revoked_at"]}" IS NULL AND "{column["expires_at"]}" > %s')
+
+    def sql_with_params(self):
+        return self.sql(), self.params
+
+
 def read_under_grant(user, patient_ids):
-    """For the read audit (audit.reads): the patients `user` reads under a live grant, as a subquery
-    (PostgreSQL runs it inside the entries' INSERT); nothing to look up for a role that holds none."""
+    """The lookup clinical registers with audit.reads: nothing to look up for a role that holds no grants."""
     if getattr(user, "role", None) not in (Role.DOCTOR, Role.NURSE):
         return ()
-    return BreakGlassGrant.objects.patient_ids_for(user)
+    return LiveGrantPatients(user)

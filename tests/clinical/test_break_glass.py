@@ -290,3 +290,20 @@ def test_an_unrelated_slot_doctor_is_not_told(doctor_client):
     TimeSlotFactory()  # a doctor with a free slot, no appointment with the patient
     grant(doctor_client, patient)
     assert Notification.objects.filter(kind="break_glass").count() == 1  # the mapped doctor only
+
+
+def test_the_read_audits_grant_sql_says_what_live_says(doctor_client):
+    """clinical.models.access.LiveGrantPatients writes live() out as SQL: the two never disagree."""
+    from django.db import connection
+
+    from clinical.models.access import LiveGrantPatients
+
+    live, expired, revoked, anothers = (grant(doctor_client, outside_patient()) for _ in range(4))
+    expire(expired)
+    BreakGlassGrant.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
+    BreakGlassGrant.objects.filter(pk=anothers.pk).update(user=user_for_role(Role.NURSE))
+    with connection.cursor() as cursor:
+        cursor.execute(*LiveGrantPatients(doctor_client.user).sql_with_params())
+        by_sql = {patient_id for (patient_id,) in cursor.fetchall()}
+    assert by_sql == set(BreakGlassGrant.objects.patient_ids_for(doctor_client.user).values_list(
+        "patient_id", flat=True)) == {live.patient_id}
