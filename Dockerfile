@@ -20,6 +20,9 @@ COPY notifications ./notifications
 COPY events ./events
 COPY demo ./demo
 COPY audit ./audit
+COPY fhir ./fhir
+COPY webhooks ./webhooks
+COPY locale ./locale
 COPY manage.py gunicorn.conf.py ./
 # The app user owns what it writes: uploads, and Celery beat's schedule (a named volume mounted on
 # either directory takes its owner from here).

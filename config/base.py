@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "channels",
+    "django_prometheus",
     "auditlog",
     "core",
     "organisation",
@@ -35,14 +36,20 @@ INSTALLED_APPS = [
     "events",
     "demo",
     "audit",
+    "fhir",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
+    # First and last: /metrics' request counts and latencies see every request (django-prometheus).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Accept-Language (en, the default, or ar) picks the language of messages; answers carry Content-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -52,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ApiExceptionMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 
@@ -122,3 +130,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# The API speaks English (the default) and Arabic: our messages through gettext (locale/, compiled
+# catalogues committed), Django's and DRF's through their own.
+LANGUAGES = [("en", "English"), ("ar", "العربية")]

@@ -154,6 +154,12 @@ ALERT_RECOVERY_MARGIN_BPM = env.int("ALERT_RECOVERY_MARGIN_BPM", default=5)
 MONITOR_STALE_SECONDS = env.int("MONITOR_STALE_SECONDS", default=300)
 # A break-glass grant gives its holder read access to one patient for this long (clinical/access.py).
 BREAK_GLASS_MINUTES = env.int("BREAK_GLASS_MINUTES", default=240)
+# Interoperability: the HL7 v2 listener (manage.py hl7_listen), who may read /metrics, webhooks.
+HL7_MLLP_HOST = env.str("HL7_MLLP_HOST", default="127.0.0.1")
+HL7_MLLP_PORT = env.int("HL7_MLLP_PORT", default=2575)
+HL7_ALLOWED_SOURCES = env.list("HL7_ALLOWED_SOURCES", default=["127.0.0.1", "::1"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=["127.0.0.1", "::1"])
 # SMS for appointment reminders: the console backend prints them; the HTTP backend POSTs to a gateway.
 SMS_BACKEND = env.str("SMS_BACKEND", default="core.sms.ConsoleSmsBackend")
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
@@ -242,6 +248,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="MediTrack <no-reply@
 
 # --- i18n, static, media -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
+LANGUAGES, LOCALE_PATHS = base.LANGUAGES, [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

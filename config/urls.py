@@ -22,6 +22,7 @@ api_patterns = [
     path("", include("reports.urls")),
     path("", include("notifications.urls")),
     path("", include("audit.urls")),
+    path("", include("webhooks.urls")),
     # Anything else under /api/ is a JSON 404, also with DEBUG on (which shows Django's HTML page
     # instead of calling handler404). [\s\S], not ".": a path holding a newline (%0A) too.
     re_path(r"^[\s\S]*$", core_views.api_not_found),
@@ -30,6 +31,7 @@ api_patterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
+    path("fhir/", include("fhir.urls")),
     # `make run`'s jobs worker relays its events here (no Redis); a 404 unless devserver set its secret.
     path("internal/events/", include("events.urls")),
 ]

@@ -11,7 +11,8 @@ Groups on the channel layer: every authenticated connection joins `events` (the 
 events about an object, each connection checks its own scope) and `user.<id>` (its user's events).
 Delivery is best effort: the write has committed already, so a channel layer that is down (Redis
 unreachable) costs a warning in the log, never the request. docs/events.md has the protocol.
-Later consumers of the same events (webhooks) hook in here.
+Other consumers of the same events (webhooks) register a sink (`add_sink`): it gets every committed
+event too, in the process that published it.
 
 One process publishes elsewhere: `make run`'s jobs worker without Redis (config/devserver.py). Its
 in-memory layer has no clients, so `deliver()` POSTs each event to the web process's relay
@@ -57,6 +58,17 @@ def publish(event_type, data, *, instance=None, user_ids=None):
         "user_ids": sorted(user_ids) if user_ids is not None else None,
     }
     transaction.on_commit(lambda: deliver(event), robust=True)
+    for sink in _sinks:
+        transaction.on_commit(lambda sink=sink: sink(event), robust=True)
+
+
+_sinks = []
+
+
+def add_sink(sink):
+    """sink(event) runs after commit for every published event (webhooks: webhooks/apps.py)."""
+    if sink not in _sinks:
+        _sinks.append(sink)
 
 
 def groups_for(event):

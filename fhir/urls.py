@@ -1,0 +1,3 @@
+"""/fhir/: the read-only FHIR R4 facade (fhir/views.py)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""/api/webhooks/: outbound webhook endpoints and their deliveries (webhooks/views.py)."""
+
+urlpatterns = []
