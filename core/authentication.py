@@ -6,6 +6,7 @@ class (the default of every route) refuses such a header with a message naming t
 A scheme another authenticator of the same route accepts (`Device` on ingest) is left to it.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -39,11 +40,13 @@ class BearerAuthentication(JWTAuthentication):
 
     @staticmethod
     def _advice(scheme):
-        bearer = f"send `Authorization: {jwt_settings.AUTH_HEADER_TYPES[0]} <access token>`"
+        bearer = _("send `Authorization: %(scheme)s <access token>`") % {"scheme": jwt_settings.AUTH_HEADER_TYPES[0]}
         if scheme == DEVICE_SCHEME:
-            return f"Device API keys are accepted on {DEVICE_ROUTE} only: {bearer} here."
-        return (f"Unknown Authorization scheme '{scheme[:20]}': {bearer} (from POST /api/auth/login/). "
-                f"Bedside devices send `{DEVICE_SCHEME} <api key>`, on {DEVICE_ROUTE} only.")
+            return _("Device API keys are accepted on %(route)s only: %(bearer)s here.") % {
+                "route": DEVICE_ROUTE, "bearer": bearer}
+        return _("Unknown Authorization scheme '%(scheme)s': %(bearer)s (from POST /api/auth/login/). "
+                 "Bedside devices send `%(device)s <api key>`, on %(route)s only.") % {
+            "scheme": scheme[:20], "bearer": bearer, "device": DEVICE_SCHEME, "route": DEVICE_ROUTE}
 
 
 class BearerAuthenticationScheme(SimpleJWTScheme):

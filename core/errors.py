@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from redis.exceptions import RedisError
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
@@ -28,7 +30,7 @@ class DomainError(exceptions.APIException):
 
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "domain_error"
-    default_detail = "The request breaks a business rule."
+    default_detail = gettext_lazy("The request breaks a business rule.")
 
     def __init__(self, message=None, code=None, errors=None):
         super().__init__(detail=message or self.default_detail, code=code or self.default_code)
@@ -40,13 +42,13 @@ class Conflict(DomainError):
 
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
-    default_detail = "The request conflicts with the current state of the resource."
+    default_detail = gettext_lazy("The request conflicts with the current state of the resource.")
 
 
 class PayloadTooLarge(DomainError):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "payload_too_large"
-    default_detail = "The request body is too large."
+    default_detail = gettext_lazy("The request body is too large.")
 
 
 class ServiceUnavailable(DomainError):
@@ -54,7 +56,7 @@ class ServiceUnavailable(DomainError):
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "service_unavailable"
-    default_detail = "A service this request needs is unavailable; try again in a moment."
+    default_detail = gettext_lazy("A service this request needs is unavailable; try again in a moment.")
 
 
 # Connection-level failures of the backing services. (Cache calls that are not the point of a
@@ -67,12 +69,12 @@ def unavailable(exc):
     """The 503 for a database or cache failure, or None for any other exception."""
     if isinstance(exc, DATABASE_DOWN):
         logger.warning("Database unavailable: %s", exc)
-        return ServiceUnavailable("The database is unavailable; try again in a moment.",
-                                  errors={"database": ["The database is unavailable."]})
+        return ServiceUnavailable(_("The database is unavailable; try again in a moment."),
+                                  errors={"database": [_("The database is unavailable.")]})
     if isinstance(exc, CACHE_DOWN):
         logger.warning("Cache unavailable: %s", exc)
-        return ServiceUnavailable("The cache (Redis), which this request needs, is unavailable; "
-                                  "try again in a moment.", errors={"cache": ["The cache is unavailable."]})
+        return ServiceUnavailable(_("The cache (Redis), which this request needs, is unavailable; "
+                                    "try again in a moment."), errors={"cache": [_("The cache is unavailable.")]})
     return None
 
 
@@ -104,9 +106,9 @@ def _messages(value):
 def _validation_message(errors):
     fields = [name for name in errors if name != api_settings.NON_FIELD_ERRORS_KEY]
     if fields:
-        return f"Invalid input: {', '.join(fields)}."
+        return _("Invalid input: %(fields)s.") % {"fields": ", ".join(fields)}
     first = errors.get(api_settings.NON_FIELD_ERRORS_KEY, [])
-    return first[0] if first else "Invalid input."
+    return first[0] if first else _("Invalid input.")
 
 
 def _from_django(exc):
@@ -120,7 +122,7 @@ def _from_django(exc):
             return exceptions.ValidationError(exc.message_dict)
         return exceptions.ValidationError(exc.messages)
     if isinstance(exc, ProtectedError):
-        return Conflict("This object is still referenced by other records and cannot be deleted.",
+        return Conflict(_("This object is still referenced by other records and cannot be deleted."),
                         code="protected")
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge()

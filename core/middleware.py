@@ -5,6 +5,8 @@ import re
 import uuid
 from contextvars import ContextVar
 
+from django.utils.translation import gettext as _
+
 from core.errors import json_error, unavailable_response
 
 logger = logging.getLogger("meditrack.errors")
@@ -77,6 +79,6 @@ class ApiExceptionMiddleware:
         response = unavailable_response(exception)  # database or cache down: 503, not a 500
         if response is None:
             logger.error("Unhandled error on %s %s", request.method, request.path, exc_info=exception)
-            response = json_error(500, "server_error", "An unexpected error occurred.")
+            response = json_error(500, "server_error", _("An unexpected error occurred."))
             response._has_been_logged = True  # Django's log_response: no second line
         return response

@@ -1,5 +1,6 @@
 import json
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser, MultiPartParser
 
@@ -16,7 +17,7 @@ class LimitedJSONParser(JSONParser):
         try:
             return _valid_unicode(super().parse(stream, media_type, parser_context))
         except RecursionError as exc:  # e.g. [[[[...]]]] nested 100,000 deep
-            raise ParseError("JSON parse error - nested too deeply.") from exc
+            raise ParseError(_("JSON parse error - nested too deeply.")) from exc
 
 
 def _valid_unicode(data):
@@ -25,8 +26,8 @@ def _valid_unicode(data):
     try:
         json.dumps(data, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise ParseError("JSON parse error - a string holds an unpaired surrogate (e.g. \\ud800), "
-                         "which is not valid Unicode.") from exc
+        raise ParseError(_("JSON parse error - a string holds an unpaired surrogate (e.g. \\ud800), "
+                           "which is not valid Unicode.")) from exc
     return data
 
 

@@ -8,6 +8,7 @@ value is a set of roles. Anonymous callers of a non-public route get 401, signed
 role is not listed get 403. Which *objects* they see is the queryset's job (`visible_to`).
 """
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 PUBLIC = "public"
@@ -30,7 +31,7 @@ def allows(allowed, user):
 
 
 class RolePermission(BasePermission):
-    message = "Your role may not use this route."
+    message = _("Your role may not use this route.")
 
     def has_permission(self, request, view):
         if getattr(view, request.method.lower(), None) is None:

@@ -6,6 +6,7 @@ import sys
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.urls import resolve, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
 from redis.exceptions import RedisError
@@ -105,8 +106,8 @@ class HealthView(APIView):
             return Response(results)
         body = error_body(
             "service_unavailable",
-            f"Unavailable: {', '.join(down)}.",
-            {name: [f"{name} is down"] for name in down},
+            _("Unavailable: %(services)s.") % {"services": ", ".join(down)},
+            {name: [_("%(service)s is down") % {"service": name}] for name in down},
         )
         return Response({**body, **results}, status=503)
 
@@ -114,9 +115,9 @@ class HealthView(APIView):
 @csrf_exempt  # an unknown path answers 404 for every method, never Django's CSRF page
 def api_not_found(request, *args, **kwargs):
     shown = request.path if len(request.path) <= 200 else request.path[:200] + "…"
-    message = f"No API route matches {shown}."
+    message = _("No API route matches %(path)s.") % {"path": shown}
     if _resolves_with_slash(request):
-        message += f" Use {request.path}/ (with the trailing slash)."
+        message += " " + _("Use %(path)s/ (with the trailing slash).") % {"path": request.path}
     return json_error(404, "not_found", message)
 
 
@@ -134,7 +135,7 @@ def handler500(request):
     if request.path.startswith("/api/"):
         # Called while the exception is being handled: a database or cache failure is a 503.
         return unavailable_response(sys.exc_info()[1]) or json_error(500, "server_error",
-                                                                     "An unexpected error occurred.")
+                                                                     _("An unexpected error occurred."))
     from django.views.defaults import server_error
 
     return server_error(request)
