@@ -280,5 +280,6 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-# --- Logging: one line per record, with the request id (config/logconfig.py) ----------------------
-LOGGING = logging_config(level=env.str("LOG_LEVEL", default="INFO"))
+# --- Logging: one line per record with request id, user and route, JSON or plain (config/logconfig.py) -----
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")  # json: for a log collector
+LOGGING = logging_config(level=env.str("LOG_LEVEL", default="INFO"), log_format=LOG_FORMAT)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from core import metrics_view
 from core import views as core_views
 
 api_patterns = [
@@ -32,6 +33,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     path("fhir/", include("fhir.urls")),
+    # Prometheus, for the scraper only (allowed addresses or METRICS_TOKEN); anyone else a plain 404.
+    path("metrics", metrics_view.metrics, name="metrics"),
     # `make run`'s jobs worker relays its events here (no Redis); a 404 unless devserver set its secret.
     path("internal/events/", include("events.urls")),
 ]

@@ -18,13 +18,15 @@ from datetime import date, datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from core.metrics import JOB_RUNS
 from core.middleware import set_request_id
 
 logger = logging.getLogger("meditrack.jobs")
 
 
 def run_job(name, function, **kwargs):
-    """Run one pass of a job and log what it did (one line: name, seconds, report)."""
+    """Run one pass of a job, log what it did (one line: name, seconds, report) and count it
+    (meditrack_job_runs_total{job, outcome="ok"|"failed"}, in this process: the jobs worker's)."""
     started = time.monotonic()
     # Its log lines and audit entries carry one id per run, as a request's do.
     set_request_id(f"job-{name}-{uuid.uuid4().hex[:12]}")
@@ -33,7 +35,9 @@ def run_job(name, function, **kwargs):
     except Exception:
         # The worker logs the traceback too; this line says which job failed and after how long.
         logger.exception("job %s failed after %.2f s", name, time.monotonic() - started)
+        JOB_RUNS.labels(job=name, outcome="failed").inc()
         raise
+    JOB_RUNS.labels(job=name, outcome="ok").inc()
     logger.info("job %s done in %.2f s: %s", name, time.monotonic() - started,
                 json.dumps(report, default=str, sort_keys=True))
     return report

@@ -5,6 +5,7 @@ import re
 import uuid
 from contextvars import ContextVar
 
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
 
 from core.errors import json_error, unavailable_response
@@ -12,6 +13,8 @@ from core.errors import json_error, unavailable_response
 logger = logging.getLogger("meditrack.errors")
 
 _request_id: ContextVar[str] = ContextVar("request_id", default="-")
+# The request being served, for the log lines' user and route (read when a line is written).
+_request: ContextVar = ContextVar("log_request", default=None)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -24,11 +27,31 @@ def current_request_id():
 def set_request_id(value):
     """Name the unit of work the log lines and audit entries that follow belong to (a job run)."""
     _request_id.set(value)
+    _request.set(None)
+
+
+def _user_id(request):
+    """The signed-in user's id once known, else None. Read, never evaluated: Django's lazy session
+    user is left alone until something else asks (a log line must not query the database), and DRF
+    sets the real user on the request when it authenticates, inside the view. A device key is no user."""
+    user = request.__dict__.get("user") if request is not None else None
+    if isinstance(user, SimpleLazyObject):
+        user = None if user._wrapped is empty else user._wrapped
+    if user is None or not getattr(user, "is_authenticated", False) or not isinstance(getattr(user, "pk", None), int):
+        return None
+    return user.pk
+
+
+def _route(request):
+    match = getattr(request, "resolver_match", None)
+    return match.view_name if match is not None else None
 
 
 class RequestIdLogFilter(logging.Filter):
     def filter(self, record):
         record.request_id = _request_id.get()
+        request = _request.get()
+        record.user_id, record.route = _user_id(request), _route(request)
         return True
 
 
@@ -55,6 +78,7 @@ class RequestIdMiddleware:
         # Not reset on the way out: Django logs a failed request after the middleware returns, and
         # that line should carry the id too. The next request in this thread sets its own.
         _request_id.set(request_id)
+        _request.set(request)
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response

@@ -6,11 +6,13 @@ the alert rules' application in monitoring/alerting.py (windows, rules, alert wr
 readings_ingest runs both in one transaction. Names callers import from here are re-exported."""
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError
+from core.metrics import READINGS_INGESTED
 from devices.choices import DeviceCategory
 from monitoring import alerting, errors, ingest_store
 from monitoring.alerting import (
@@ -57,7 +59,7 @@ class IngestResult:
     duplicates: int
 
 
-def readings_ingest(batch):
+def readings_ingest(batch, *, source="api"):
     """Store a validated batch once: new readings, their rollup and their alerts, in one transaction.
     A fixed number of statements whatever the batch size (see docs/monitoring.md)."""
     with transaction.atomic(), connection.cursor() as cursor:
@@ -67,6 +69,7 @@ def readings_ingest(batch):
             if ALERT_RULES_ENABLED:
                 alerting.apply_alert_rules(cursor)
         ingest_store.drop_temp_tables(cursor)
+    transaction.on_commit(partial(READINGS_INGESTED.labels(source=source).inc, created))  # /metrics, by door
     return IngestResult(batch.received, created, batch.received - created)
 
 
