@@ -14,6 +14,7 @@ DEFAULT_JOB_INTERVALS = {
     "email-overdue-work-orders": 3600,  # sends from 07:00 local, once a day per work order
     "flush-expired-tokens": 24 * 3600,
     "create-reading-partitions": 24 * 3600,
+    "retry-webhook-deliveries": 60,  # the due retries of failed webhook deliveries
 }
 JOB_TASKS = {
     "escalate-alerts": "monitoring.tasks.escalate_alerts",
@@ -24,6 +25,7 @@ JOB_TASKS = {
     "email-overdue-work-orders": "workorders.tasks.email_overdue_work_orders",
     "flush-expired-tokens": "accounts.tasks.flush_expired_tokens",
     "create-reading-partitions": "monitoring.tasks.create_reading_partitions",
+    "retry-webhook-deliveries": "webhooks.tasks.retry_webhook_deliveries",
 }
 
 

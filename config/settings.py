@@ -143,6 +143,7 @@ CELERY_BEAT_SCHEDULE = jobs.beat_schedule(JOB_INTERVALS)
 # by more occurrences catches up over later runs.
 PM_MAX_OCCURRENCES_PER_RUN = env.int("PM_MAX_OCCURRENCES_PER_RUN", default=10)
 PM_MAX_SCHEDULES_PER_RUN = env.int("PM_MAX_SCHEDULES_PER_RUN", default=10000)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)  # each webhook attempt (docs/webhooks.md)
 
 # --- Alerting, silent monitors, reminders (the contract's "Alerts, jobs and notifications") -------
 # A breach opens an alert once it is sustained: every reading beyond the band for this many seconds,

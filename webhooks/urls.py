@@ -1,3 +1,10 @@
 """/api/webhooks/: outbound webhook endpoints and their deliveries (webhooks/views.py)."""
 
-urlpatterns = []
+from rest_framework.routers import SimpleRouter
+
+from webhooks.views import WebhookEndpointViewSet
+
+router = SimpleRouter()
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
+
+urlpatterns = [*router.urls]
