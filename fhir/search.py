@@ -3,14 +3,15 @@
 A value that cannot be read is a 400 OperationOutcome naming the parameter."""
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Q
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 
 from fhir.outcome import FhirError
 
 _ID = re.compile(r"^\d{1,18}$")
+_PARTIAL_DATE = re.compile(r"^(?P<year>\d{4})(-(?P<month>\d{2})(-(?P<day>\d{2}))?)?$")
 PREFIXES = ("ge", "gt", "le", "lt", "eq")
 
 
@@ -62,18 +63,24 @@ def date_condition(field, values):
 
 
 def _range(text):
-    """[start, end) of a FHIR date or dateTime value; a dateTime is the point [t, t]."""
+    """[start, end) of a FHIR date (YYYY, YYYY-MM, YYYY-MM-DD: the whole period, UTC) or dateTime
+    value (the point [t, t])."""
     text = text.replace(" ", "+")  # an offset's "+" sent unescaped in the query string
+    period = _PARTIAL_DATE.match(text)
     try:
+        if period:
+            year, month, day = int(period["year"]), int(period["month"] or 1), int(period["day"] or 1)
+            start = datetime(year, month, day, tzinfo=UTC)
+            if period["day"]:
+                return start, start + timedelta(days=1)
+            if period["month"]:
+                return start, datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+            return start, datetime(year + 1, 1, 1, tzinfo=UTC)
         moment = parse_datetime(text)
-        day = None if moment else parse_date(text)
     except ValueError:
-        moment = day = None
+        moment = None
     if moment is not None:
         moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         return moment, moment
-    if day is not None:
-        start = datetime.combine(day, time.min, tzinfo=UTC)
-        return start, start + timedelta(days=1)
     raise FhirError(f"date={text[:60]} is not a FHIR date or dateTime (e.g. ge2026-01-31 or "
                     "le2026-01-31T12:00:00Z).")
