@@ -1,0 +1,43 @@
+"""manage.py hl7_listen as operators run it: a process of its own on the test database, answering
+over TCP, stopped by SIGTERM."""
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from monitoring.models import Reading
+from tests.factories.monitoring import monitored_patient
+from tests.hl7.conftest import exchange, msa, oru, seconds_ago
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def database_url():
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}/{db['NAME']}"
+
+
+def test_the_command_listens_stores_and_stops_on_sigterm():
+    _patient, monitor = monitored_patient()
+    env = {**os.environ, "DATABASE_URL": database_url(), "HL7_ALLOWED_SOURCES": "127.0.0.1"}
+    process = subprocess.Popen([sys.executable, "manage.py", "hl7_listen", "--port", "0", "--workers", "2"],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("HL7 MLLP listener on 127.0.0.1:"), line + process.stderr.read()
+        port = int(line.rsplit(":", 1)[1])
+        (answer,) = exchange(port, oru([(71, seconds_ago(3))], device=monitor.serial_number, control_id="CMD-1"))
+        assert msa(answer) == ("AA", "CMD-1")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    assert list(Reading.objects.filter(device=monitor).values_list("bpm", flat=True)) == [71]
