@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
@@ -17,7 +18,7 @@ SECRET = "receiver-shared-secret-0123456789"
 
 class Receiver:
     def __init__(self):
-        self.statuses = []  # answered in order; 200 once they run out
+        self.statuses = []  # answered in order; 200 once they run out; "hang": answer a second late
         self.requests = []  # SimpleNamespace(headers, body, json, signature_ok)
         receiver = self
 
@@ -29,15 +30,22 @@ class Receiver:
                     headers=dict(self.headers), body=body, json=json.loads(body),
                     signature_ok=hmac.compare_digest(expected, self.headers.get("X-MediTrack-Signature", ""))))
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
+                if status == "hang":
+                    time.sleep(1)
+                    status = 200
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                except (BrokenPipeError, ConnectionResetError):  # the sender timed out and left
+                    pass
 
             def log_message(self, *args):
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/meditrack"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

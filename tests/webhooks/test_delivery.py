@@ -168,6 +168,17 @@ def test_a_refused_connection_is_retried_and_names_the_error(receiver, endpoint_
     assert "Refused" in delivery.last_error or "refused" in delivery.last_error
 
 
+def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt(receiver, endpoint_for, committed, settings):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.2
+    endpoint_for()
+    receiver.statuses = ["hang"]
+    with committed():
+        announce_created(WorkOrderFactory())
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_response_code) == (DeliveryStatus.RETRYING, 1, None)
+    assert "timed out" in delivery.last_error
+
+
 def test_an_http_endpoint_is_not_called_once_debug_is_off(receiver, endpoint_for, committed, settings):
     endpoint_for()
     settings.DEBUG = False
