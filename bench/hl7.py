@@ -1,7 +1,7 @@
 """HL7 benchmark: ORU^R01 messages through `manage.py hl7_listen` (MLLP over TCP) versus the same
 readings posted as JSON batches to POST /api/records/ (device keys, gunicorn), in one run.
 
-    .venv/bin/python bench/hl7.py [--connections 10] [--messages 30] [--obx 60] [--workers 8]
+    .venv/bin/python bench/hl7.py [--connections 10] [--messages 30] [--obx 60] [--workers 8] [--processes 1]
 
 Needs the local PostgreSQL (BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432); it creates
 and drops its own database `meditrack_bench_hl7`, and takes free loopback ports for its servers.
@@ -79,12 +79,13 @@ def wait_for_line(process, prefix):
 
 
 def run_hl7(port, monitors, args, start):
+    frames = [[oru(device.serial_number, readings_for(index, m, args.obx, start), f"B{index}-{m}")
+               for m in range(args.messages)] for index, (device, _key) in enumerate(monitors)]
+
     def client(index):
-        device, _key = monitors[index]
         latencies = []
         with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
-            for m in range(args.messages):
-                frame = oru(device.serial_number, readings_for(index, m, args.obx, start), f"B{index}-{m}")
+            for frame in frames[index]:
                 began = time.perf_counter()
                 sock.sendall(frame)
                 data = b""
@@ -101,12 +102,14 @@ def run_hl7(port, monitors, args, start):
 
 
 def run_json(url, monitors, args, start):
+    bodies = [[json.dumps([{"device": device.pk, "bpm": bpm, "recorded_at": at.isoformat()}
+                           for bpm, at in readings_for(index, m, args.obx, start)]).encode()
+               for m in range(args.messages)] for index, (device, _key) in enumerate(monitors)]
+
     def client(index):
-        device, key = monitors[index]
+        key = monitors[index][1]
         latencies = []
-        for m in range(args.messages):
-            body = json.dumps([{"device": device.pk, "bpm": bpm, "recorded_at": at.isoformat()}
-                               for bpm, at in readings_for(index, m, args.obx, start)]).encode()
+        for body in bodies[index]:
             began = time.perf_counter()
             status, answer = request("POST", f"{url}/api/records/", body, {"Authorization": f"Device {key}"})
             latencies.append(time.perf_counter() - began)
@@ -147,28 +150,25 @@ def main():
     parser.add_argument("--messages", type=int, default=30, help="messages per connection")
     parser.add_argument("--obx", type=int, default=60, help="heart-rate OBX segments per message")
     parser.add_argument("--workers", type=int, default=8, help="threads of each server")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="above 1: an extra HL7 round with hl7_listen --processes N (SO_REUSEPORT)")
     args = parser.parse_args()
 
     env = fresh_database(DATABASE)
     env["HL7_ALLOWED_SOURCES"] = "127.0.0.1"
     try:
         start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=5)
-        hl7_monitors, json_monitors = make_monitors(args.connections, "h"), make_monitors(args.connections, "j")
-        hl7_port, http_port = free_port(), free_port()
-        listener = subprocess.Popen(
-            [sys.executable, "manage.py", "hl7_listen", "--port", str(hl7_port), "--workers", str(args.workers)],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-        try:
-            wait_for_line(listener, "HL7 MLLP listener on")
-            hl7_seconds, hl7_latencies = run_hl7(hl7_port, hl7_monitors, args, start)
-        finally:
-            stop(listener)
+        rounds = {"HL7 MLLP (hl7_listen)": hl7_round(env, args, start, "h", 1)}
+        http_port = free_port()
         gunicorn = start_gunicorn(env, http_port, args.workers)
         try:
-            json_seconds, json_latencies = run_json(f"http://127.0.0.1:{http_port}", json_monitors, args, start)
+            rounds["JSON POST /api/records/"] = run_json(f"http://127.0.0.1:{http_port}",
+                                                         make_monitors(args.connections, "j"), args, start)
         finally:
             stop(gunicorn)
-        report(args, hl7_seconds, hl7_latencies, json_seconds, json_latencies)
+        if args.processes > 1:
+            rounds[f"HL7, {args.processes} processes"] = hl7_round(env, args, start, "p", args.processes)
+        report(args, rounds)
     finally:
         from django.db import connections
 
@@ -177,19 +177,32 @@ def main():
         subprocess.run(["psql", f"{PG_ADMIN_URL}/postgres", "-q", "-c", drop], check=False)
 
 
-def report(args, hl7_seconds, hl7_latencies, json_seconds, json_latencies):
+def hl7_round(env, args, start, tag, processes):
+    monitors, port = make_monitors(args.connections, tag), free_port()
+    listener = subprocess.Popen(
+        [sys.executable, "manage.py", "hl7_listen", "--port", str(port), "--workers", str(args.workers),
+         "--processes", str(processes)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        wait_for_line(listener, "HL7 MLLP listener on")
+        time.sleep(1 if processes > 1 else 0)  # the other processes bind the port
+        return run_hl7(port, monitors, args, start)
+    finally:
+        stop(listener)
+
+
+def report(args, rounds):
     from monitoring.models import Reading
 
     messages = args.connections * args.messages
     readings = messages * args.obx
-    assert Reading.objects.count() == 2 * readings
+    assert Reading.objects.count() == len(rounds) * readings
     print(f"{messages:,} messages of {args.obx} readings from {args.connections} concurrent connections "
-          f"(one process, {args.workers} threads each, PostgreSQL; {os.cpu_count()} CPUs)")
-    for name, seconds, latencies in (("HL7 MLLP (hl7_listen)", hl7_seconds, hl7_latencies),
-                                     ("JSON POST /api/records/", json_seconds, json_latencies)):
+          f"(one process with {args.workers} threads unless said, PostgreSQL; {os.cpu_count()} CPUs)")
+    for name, (seconds, latencies) in rounds.items():
         print(f"{name:<25} {messages / seconds:>8,.0f} messages/s {readings / seconds:>9,.0f} readings/s  "
               f"p50 {percentile(latencies, 0.5) * 1000:.1f} ms, p95 {percentile(latencies, 0.95) * 1000:.1f} ms")
-    print(f"ratio HL7/JSON: {json_seconds / hl7_seconds:.0%}")
+    hl7_seconds, json_seconds = rounds["HL7 MLLP (hl7_listen)"][0], rounds["JSON POST /api/records/"][0]
+    print(f"ratio HL7/JSON (one process each): {json_seconds / hl7_seconds:.0%}")
 
 
 if __name__ == "__main__":

@@ -42,8 +42,8 @@ def source_allowed(address, networks):
 
 
 class Listener:
-    def __init__(self, host, port, *, allowed, workers=8, max_message_bytes=MAX_MESSAGE_BYTES):
-        self.host, self.port, self.workers = host, port, workers
+    def __init__(self, host, port, *, allowed, workers=8, max_message_bytes=MAX_MESSAGE_BYTES, reuse_port=False):
+        self.host, self.port, self.workers, self.reuse_port = host, port, workers, reuse_port
         self.networks = allowed_networks(allowed)
         self.limit = max_message_bytes
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="hl7")
@@ -51,7 +51,8 @@ class Listener:
 
     async def start(self):
         """Bind and start accepting; answers the port (useful with port 0)."""
-        self.server = await start_hl7_server(self._connected, self.host, self.port, limit=self.limit)
+        self.server = await start_hl7_server(self._connected, self.host, self.port, limit=self.limit,
+                                             reuse_port=self.reuse_port or None)
         self.port = self.server.sockets[0].getsockname()[1]
         return self.port
 
