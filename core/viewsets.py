@@ -33,6 +33,11 @@ things, each written once here instead of once per app:
    The viewset's own filters describe its rows, not these, so the action's schema says
    `filters=False, parameters=nested_list_parameters(...)` with the same fields.
 
+4. **CSV exports of lists** (core.csv_export): a viewset that declares `csv_fields` (and
+   `csv_filename`) answers `?format=csv` (or `Accept: text/csv`) on its list with every matching row
+   streamed as CSV; errors stay JSON, and `?format=csv` on any other route is a 406 saying where CSV is
+   offered.
+
 A new viewset therefore declares data (`role_rules`, `read_serializer_class`, `write_actions`,
 `filterset_class`, ordering) and overrides `optimise` and `get_serializer_class`; it rarely
 overrides `get_queryset`.
@@ -45,6 +50,7 @@ from rest_framework import filters, mixins, status, viewsets
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from core import csv_export
 from core.db import constraint_errors
 from core.permissions import allows
 
@@ -57,6 +63,24 @@ class BaseViewSet(viewsets.GenericViewSet):
     read_serializer_class = None  # the shape of every answer; defaults to serializer_class
     write_actions = WRITE_ACTIONS
     action_scopes = {}  # action -> QuerySet method taking the user, for an action with its own scope
+    csv_fields = None  # read-serializer fields that `?format=csv` on the list exports (None: no CSV)
+    csv_filename = None  # "devices": devices-<date>.csv
+    content_negotiation_class = csv_export.CSVNegotiation
+    schema = csv_export.ListSchema()
+
+    # -- CSV (core.csv_export) ------------------------------------------------------------------
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if self.csv_fields and getattr(self, "action", None) == "list":
+            renderers.append(csv_export.CSVRenderer())
+        return renderers
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # An answer that is not the streamed CSV (an error: 400 filter, 403 role) is JSON.
+        if isinstance(response, Response) and csv_export.wants_csv(request):
+            renderer = self.get_renderers()[0]
+            request.accepted_renderer, request.accepted_media_type = renderer, renderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
     # -- OPTIONS ------------------------------------------------------------------------------
     def options(self, request, *args, **kwargs):
@@ -203,10 +227,19 @@ class UpdateMixin:
         serializer.save()
 
 
-class ReadOnlyModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BaseViewSet):
+class ListMixin(mixins.ListModelMixin):
+    """DRF's list, and its CSV export when the request negotiated `csv` (see core.csv_export)."""
+
+    def list(self, request, *args, **kwargs):
+        if csv_export.wants_csv(request):
+            return csv_export.csv_response(self)
+        return super().list(request, *args, **kwargs)
+
+
+class ReadOnlyModelViewSet(ListMixin, mixins.RetrieveModelMixin, BaseViewSet):
     pass
 
 
-class ModelViewSet(CreateMixin, UpdateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class ModelViewSet(CreateMixin, UpdateMixin, ListMixin, mixins.RetrieveModelMixin,
                    mixins.DestroyModelMixin, BaseViewSet):
     pass

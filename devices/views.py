@@ -125,6 +125,9 @@ class DeviceViewSet(ModelViewSet):
     ordering_fields = ["id", "asset_number", "name", "status", "category", "last_inventory_date", "warranty_expires",
                        "next_calibration_due", "created_at"]
     ordering = ["asset_number"]
+    # ?format=csv (core.csv_export): every DeviceSerializer field; assigned_nurses and their names as "a; b".
+    csv_fields = DeviceSerializer.Meta.fields
+    csv_filename = "devices"
 
     def optimise(self, queryset):
         return queryset.with_details()

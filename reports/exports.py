@@ -6,28 +6,15 @@ import csv
 
 from django.http import StreamingHttpResponse
 
+from core.csv_export import Echo
+from core.csv_export import cell as _cell  # the lists' escaping (CSV injection) and empty null
 from reports.selectors import FIGURES
 
 COLUMNS = ["level", "id", "asset_number", "name", "model", "hospital", "hospital_name", "devices", *FIGURES]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class _Echo:
-    """csv.writer's file: hands each written line back instead of storing it."""
-
-    def write(self, value):
-        return value
-
-
-def _cell(value):
-    """A text a spreadsheet would run as a formula (=, +, -, @ first) is written as text ('=...)."""
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
-    return value
 
 
 def _lines(report):
-    writer = csv.DictWriter(_Echo(), fieldnames=COLUMNS, restval="")
+    writer = csv.DictWriter(Echo(), fieldnames=COLUMNS, restval="")
     yield writer.writeheader()
     for level, rows in (("device", report["devices"]), ("model", report["models"]),
                         ("hospital", report["hospitals"])):

@@ -35,6 +35,8 @@ class SparePartRequestViewSet(ModelViewSet):
     search_fields = ["request_number", "part_name", "description"]
     ordering_fields = ["id", "request_number", "created_at", "updated_at", "status", "quantity"]
     ordering = ["-created_at", "-id"]
+    csv_fields = SparePartRequestSerializer.Meta.fields  # ?format=csv (core.csv_export)
+    csv_filename = "spare-parts"
 
     def optimise(self, queryset):
         return queryset.with_details()

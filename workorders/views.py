@@ -107,6 +107,10 @@ class WorkOrderViewSet(ModelViewSet):
     ordering_fields = ["id", "work_number", "created_at", "updated_at", "due_date", "priority", "status"]
     ordering = ["-created_at", "-id"]
     ordering_aliases = {"priority": "priority_rank"}
+    # ?format=csv (core.csv_export): the read fields but the photo links and the checklist (steps, results).
+    csv_fields = [name for name in WorkOrderSerializer.Meta.fields
+                  if name not in ("photo", "photo_url", "checklist", "checklist_results")]
+    csv_filename = "work-orders"
 
     def optimise(self, queryset):
         return queryset.with_details().annotate(priority_rank=PRIORITY_RANK)

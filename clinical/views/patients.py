@@ -63,6 +63,10 @@ class PatientViewSet(ModelViewSet):
     filterset_class = PatientFilter
     search_fields = ["first_name", "last_name", "medical_record_number"]
     ordering_fields = ["last_name", "first_name", "medical_record_number", "date_of_birth", "created_at"]
+    # ?format=csv (core.csv_export): every PatientSerializer field; the rows' patients are read-audited.
+    csv_fields = PatientSerializer.Meta.fields
+    csv_filename = "patients"
+    csv_record_read = staticmethod(reads.record_read)
 
     def scoped_queryset(self, action):
         queryset = super().scoped_queryset(action)

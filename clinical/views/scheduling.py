@@ -7,6 +7,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from accounts.roles import ADMIN_DOCTOR, APPOINTMENT_PARTIES, CLINICAL, DOCTOR
+from audit import reads
 from clinical import selectors, services
 from clinical.filters import AppointmentFilter, TimeSlotFilter
 from clinical.models import Appointment, TimeSlot
@@ -25,7 +26,7 @@ from clinical.serializers import (
     TimeSlotUpdateSerializer,
 )
 from core.permissions import AUTHENTICATED
-from core.viewsets import BaseViewSet, CreateMixin, ModelViewSet, nested_list_parameters
+from core.viewsets import BaseViewSet, CreateMixin, ListMixin, ModelViewSet, nested_list_parameters
 
 # An appointment's history: the same keywords for nested_list() and nested_list_parameters() in its schema.
 HISTORY_LIST = {"ordering_fields": ["changed_at", "id"], "ordering": ["changed_at", "id"], "search_fields": ["note"]}
@@ -126,7 +127,7 @@ def _appointment_action(summary, request=None):
                          responses={201: AppointmentSerializer}),
 )
 @extend_schema(tags=["appointments"])
-class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, BaseViewSet):
+class AppointmentViewSet(ListMixin, mixins.RetrieveModelMixin, CreateMixin, BaseViewSet):
     model = Appointment
     read_serializer_class = AppointmentSerializer
     write_actions = BaseViewSet.write_actions | {"confirm", "cancel", "reschedule", "complete", "no_show"}
@@ -138,6 +139,10 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Creat
     filterset_class = AppointmentFilter
     search_fields = ["reason", "patient__first_name", "patient__last_name", "patient__medical_record_number"]
     ordering_fields = ["slot__date", "slot__start_time", "created_at", "status", "id"]
+    # ?format=csv (core.csv_export): every AppointmentSerializer field; the rows' patients are read-audited.
+    csv_fields = AppointmentSerializer.Meta.fields
+    csv_filename = "appointments"
+    csv_record_read = staticmethod(reads.record_read)
 
     def optimise(self, queryset):
         return queryset.select_related("patient", "doctor__user", "slot")
