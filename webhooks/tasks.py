@@ -13,4 +13,4 @@ def send_webhook_delivery(delivery_pk):
 @shared_task
 def retry_webhook_deliveries():
     """The periodic pass (config/jobs.py): queue the deliveries whose next attempt is due."""
-    return run_job("retry-webhook-deliveries", services.retry_due_deliveries)
+    return run_job("retry_webhook_deliveries", services.retry_due_deliveries)

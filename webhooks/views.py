@@ -1,9 +1,10 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
 
 from accounts.roles import ADMIN
 from core.viewsets import ModelViewSet, nested_list_parameters
 from webhooks import services
+from webhooks.choices import DeliveryStatus, EventType
 from webhooks.filters import WebhookDeliveryFilter, WebhookEndpointFilter
 from webhooks.models import WebhookEndpoint
 from webhooks.serializers import (
@@ -15,6 +16,10 @@ from webhooks.serializers import (
 
 DELIVERY_ORDERING_FIELDS = ["created_at", "id", "attempts", "status"]
 DELIVERY_ORDERING = ["-created_at", "-id"]
+DELIVERY_FILTERS = [
+    OpenApiParameter("status", str, enum=DeliveryStatus.values, description="Only deliveries in this state."),
+    OpenApiParameter("event_type", str, enum=EventType.values, description="Only deliveries of this event type."),
+]
 WRITE = {"request": WebhookEndpointWriteSerializer, "responses": {200: WebhookEndpointSerializer}}
 
 
@@ -58,7 +63,7 @@ class WebhookEndpointViewSet(ModelViewSet):
 
     @extend_schema(summary="The endpoint's deliveries, newest first (admin; filter: status, event_type)",
                    filters=False, responses=WebhookDeliverySerializer(many=True),
-                   parameters=nested_list_parameters(DELIVERY_ORDERING_FIELDS, DELIVERY_ORDERING))
+                   parameters=[*nested_list_parameters(DELIVERY_ORDERING_FIELDS, DELIVERY_ORDERING), *DELIVERY_FILTERS])
     @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):
         return self.nested_list(self.get_object().deliveries.all(), WebhookDeliverySerializer,

@@ -2,6 +2,7 @@
 exponential backoff, and given up 24 hours after the first attempt."""
 
 import itertools
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from unittest import mock
@@ -216,6 +217,25 @@ def test_with_a_broker_a_failed_attempt_queues_its_retry_for_when_it_is_due(rece
     delivery.refresh_from_db()
     apply_async.assert_called_once_with((delivery.pk,), eta=delivery.next_attempt_at)
     assert delivery.attempts == 2
+
+
+def test_the_retry_job_sends_only_what_is_due_at_most_limit_a_run(receiver, endpoint_for, committed, capsys):
+    endpoint_for()
+    receiver.statuses = [500, 500]
+    with committed():
+        announce_created(WorkOrderFactory())
+        announce_created(WorkOrderFactory())
+    due = list(WebhookDelivery.objects.order_by("id"))
+    WebhookDelivery.objects.filter(pk__in=[d.pk for d in due]).update(next_attempt_at=due[0].created_at)
+    capsys.readouterr()
+    call_command("retry_webhook_deliveries", "--limit", "1")
+    assert json.loads(capsys.readouterr().out) == {"queued": 1}
+    call_command("retry_webhook_deliveries")
+    assert json.loads(capsys.readouterr().out) == {"queued": 1}
+    call_command("retry_webhook_deliveries")  # nothing left
+    assert json.loads(capsys.readouterr().out) == {"queued": 0}
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SUCCEEDED}
+    assert len(receiver.requests) == 4
 
 
 @pytest.mark.django_db(transaction=True)
