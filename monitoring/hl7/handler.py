@@ -6,7 +6,7 @@ import logging
 
 from django.db import DatabaseError, close_old_connections
 
-from core.metrics import HL7_MESSAGES, READINGS_INGESTED
+from core.metrics import HL7_MESSAGES
 from monitoring.hl7 import ack as acks
 from monitoring.hl7.message import INTERNAL_ERROR, Problem, Unparseable, heart_rates, parse
 from monitoring.hl7.store import readings_store
@@ -23,7 +23,7 @@ def answer(block, peer="?"):
         logger.warning("HL7 from %s: AR, %s", peer, exc)
         return acks.reject(text, str(exc))
     try:
-        result = readings_store(heart_rates(message))
+        readings_store(heart_rates(message))
     except Problem as problem:
         logger.info("HL7 from %s: AE for %s, %s", peer, _control_id(message), problem.text)
         return acks.ack(message, acks.AE, problem)
@@ -31,7 +31,6 @@ def answer(block, peer="?"):
         logger.exception("HL7 from %s: AE for %s, the database refused the write", peer, _control_id(message))
         return acks.ack(message, acks.AE, Problem(INTERNAL_ERROR, "The readings could not be stored now; "
                                                   "send the message again."))
-    READINGS_INGESTED.labels(source="hl7").inc(result.created)
     return acks.ack(message, acks.AA)
 
 

@@ -4,8 +4,9 @@ The devices are found by equipment identifier (an asset number first, it is uniq
 number, which must then name one device). Then each device's readings are validated by
 monitoring.ingest.parse_batch exactly as if that monitor had posted them with its own device key
 (its assigned patient; the same value, time, monitor and patient rules), and all of them are stored
-by one monitoring.services.readings_ingest call: one transaction, idempotent per device and
-instant, rollup, suspect flag and alert rules included. A rule broken anywhere stores nothing.
+by one monitoring.services.readings_ingest call: one transaction, idempotent per device and instant,
+rollup, suspect flag and alert rules included, counted in /metrics under source="hl7". A rule
+broken anywhere stores nothing.
 """
 
 import re
@@ -38,7 +39,7 @@ def readings_store(observations):
         batch = _validated(device_id, group)
         readings += batch.readings
         received += batch.received
-    return services.readings_ingest(Batch(readings, received))
+    return services.readings_ingest(Batch(readings, received), source="hl7")  # /metrics: counted on commit
 
 
 def _devices(observations):

@@ -174,14 +174,20 @@ def test_ten_concurrent_connections_are_all_answered_and_stored(listener):
     assert Reading.objects.filter(device__in=monitors).count() == 10 * 5 * 10
 
 
-def test_messages_are_counted_by_ack_code(listener, monitor):
+def test_messages_are_counted_by_ack_code_and_readings_under_hl7(listener, monitor):
     def count(code):
         return REGISTRY.get_sample_value("meditrack_hl7_messages_total", {"ack": code}) or 0
 
+    def readings(source):
+        return REGISTRY.get_sample_value("meditrack_readings_ingested_total", {"source": source}) or 0
+
     before = {code: count(code) for code in ("AA", "AE", "AR")}
-    exchange(listener.port, oru([(70, seconds_ago(2))], device=monitor.serial_number),
-             oru([(70, seconds_ago(2))], device="UNKNOWN"), "garbage")
-    assert {code: count(code) - before[code] for code in before} == {"AA": 1, "AE": 1, "AR": 1}
+    readings_before = {source: readings(source) for source in ("hl7", "api")}
+    message = oru([(70, seconds_ago(3)), (71, seconds_ago(2))], device=monitor.serial_number)
+    exchange(listener.port, message, message, oru([(70, seconds_ago(2))], device="UNKNOWN"), "garbage")
+    assert {code: count(code) - before[code] for code in before} == {"AA": 2, "AE": 1, "AR": 1}
+    # New readings only (the replay stores none), once, under the listener's own source.
+    assert {s: readings(s) - readings_before[s] for s in readings_before} == {"hl7": 2, "api": 0}
 
 
 def test_the_listener_survives_a_client_that_disconnects_mid_frame(listener, monitor):
