@@ -10,9 +10,14 @@ gunicorn reads this file by default from the directory it starts in (`/app` in t
 - Past these limits (and for anything gunicorn cannot parse as HTTP: a malformed request line or
   header, bad chunked encoding), gunicorn still answers itself, but in the API's error shape: its
   HTML error page is replaced by `{"status": "error", "code", "message", "errors": {}}`.
+- With PROMETHEUS_MULTIPROC_DIR set (several workers), every worker's metrics go to files in that
+  folder and /metrics sums them (core/metrics.py): the folder is emptied as gunicorn starts (counts of
+  an earlier run are not this one's) and a worker's live gauges are dropped when it exits.
 """
 
 import json
+import os
+from pathlib import Path
 
 from gunicorn import util
 
@@ -45,3 +50,18 @@ def _write_json_error(sock, status_int, reason, mesg):
 
 # Loaded in the master before the workers fork, so every worker answers with it.
 util.write_error = _write_json_error
+
+
+def on_starting(server):
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -16,7 +16,9 @@ ADDR defaults to 127.0.0.1:8000. The worker runs with MEDITRACK_JOBS_WORKER=1: w
 broker is kombu's filesystem transport under JOBS_DIR (var/celery/, gitignored) and its embedded
 beat sends the periodic jobs (settings CELERY_BEAT_SCHEDULE) to it, while the web process keeps
 running its own tasks (emails) eagerly; with REDIS_URL the worker and beat use Redis, as in
-production. Either way the worker queues every job once as it starts (JOBS_RUN_AT_START).
+production. Either way the worker queues every job once as it starts (JOBS_RUN_AT_START). Both
+children share a prometheus_client multiprocess folder (PROMETHEUS_MULTIPROC_DIR, var/metrics/ by
+default, emptied at start), so the server's /metrics counts the worker's job runs as well.
 
 Both children run in their own process group. Ctrl+C, SIGTERM or SIGHUP to this launcher, or either
 child exiting, stops both groups (SIGTERM, then SIGKILL after a grace period), which takes
@@ -95,6 +97,17 @@ def relay_environment(env, addr, jobs):
     return env
 
 
+def metrics_environment(env, folder):
+    """Both children count into one prometheus_client multiprocess folder (core/metrics.py), emptied
+    for each run, so the server's /metrics shows the jobs worker's job runs too. A
+    PROMETHEUS_MULTIPROC_DIR already set is used (and emptied) instead of `folder`."""
+    path = Path(env.get("PROMETHEUS_MULTIPROC_DIR") or folder)
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
+    return {**env, "PROMETHEUS_MULTIPROC_DIR": str(path)}
+
+
 def server_command(addr, noreload):
     return [sys.executable, str(ROOT / "manage.py"), "runserver", addr, *(["--noreload"] if noreload else [])]
 
@@ -159,6 +172,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     env = relay_environment({**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}, args.addr, not args.no_jobs)
+    if not args.no_jobs:  # one process without the worker: its own counters are all there is
+        env = metrics_environment(env, jobs_dir().parent / "metrics")
     processes = []
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _raise_stop)

@@ -80,10 +80,14 @@ def multiprocess_dir():
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
+def counters_registry():
+    """This process' metrics, or with PROMETHEUS_MULTIPROC_DIR every process' summed from the folder."""
+    if not multiprocess_dir():
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry
+
+
 def scrape_registry():
-    if multiprocess_dir():
-        counters = CollectorRegistry()
-        multiprocess.MultiProcessCollector(counters)
-    else:
-        counters = REGISTRY
-    return _Scrape(counters, OPEN_ALERTS)
+    return _Scrape(counters_registry(), OPEN_ALERTS)

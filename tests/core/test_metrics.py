@@ -1,7 +1,13 @@
 """`GET /metrics`: Prometheus' text format for the allowed addresses or the metrics token, and the
 plain 404 of a path that does not exist for anyone else; our counters move when things happen."""
 
+import importlib.util
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -10,14 +16,18 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from accounts.choices import Role
+from config import devserver
 from core.jobs import run_job
 from core.metrics import JOB_RUNS, READINGS_INGESTED, OpenAlertsCollector
 from monitoring.choices import AlertKind, AlertSeverity, AlertStatus
+from monitoring.ingest import Batch, ParsedReading
+from monitoring.services import readings_ingest
 from tests.factories import DepartmentFactory, UserFactory
 from tests.factories.monitoring import AlertFactory, monitored_patient
 
 pytestmark = pytest.mark.django_db
 
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "metrics-token-for-tests-0123456789"
 
 
@@ -119,6 +129,16 @@ def test_stored_readings_count_once_by_source(client_for, django_capture_on_comm
     assert value(scrape(), "meditrack_readings_ingested_total", source="api") == before + 5
 
 
+def test_the_hl7_door_counts_under_its_own_source_only(django_capture_on_commit_callbacks):
+    patient, monitor = monitored_patient()
+    readings = [ParsedReading(monitor.id, patient.id, 70, timezone.now() - timedelta(seconds=i)) for i in range(3)]
+    api_before, hl7_before = (READINGS_INGESTED.labels(source=s)._value.get() for s in ("api", "hl7"))
+    with django_capture_on_commit_callbacks(execute=True):
+        readings_ingest(Batch(readings, 3), source="hl7")
+    assert value(scrape(), "meditrack_readings_ingested_total", source="hl7") == hl7_before + 3
+    assert READINGS_INGESTED.labels(source="api")._value.get() == api_before
+
+
 def test_a_rolled_back_ingest_counts_nothing(client_for):
     before = READINGS_INGESTED.labels(source="api")._value.get()
     department = DepartmentFactory()
@@ -172,3 +192,47 @@ def test_requests_are_counted_by_view_and_status():
     Client().get("/api/health/")
     assert value(scrape(), "django_http_responses_total_by_status_view_method_total",
                  method="GET", status="200", view="health") == before + 1
+
+
+# --- several processes ------------------------------------------------------------------------------
+
+def run_python(code, env):
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + code], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_with_a_multiprocess_folder_metrics_sum_every_process(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    count = "from core.metrics import JOB_RUNS\nJOB_RUNS.labels(job='multi', outcome='ok').inc()"
+    for _ in range(3):  # three processes (workers, the jobs worker), each gone before the scrape
+        run_python(count, env)
+    shown = run_python("from prometheus_client import generate_latest\nfrom core.metrics import counters_registry\n"
+                       "print(generate_latest(counters_registry()).decode())", env)
+    assert 'meditrack_job_runs_total{job="multi",outcome="ok"} 3.0' in shown
+
+
+def test_make_run_gives_both_children_one_emptied_metrics_folder(tmp_path):
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    (folder / "counter_123.db").write_bytes(b"stale")
+    env = devserver.metrics_environment({"PATH": "/bin"}, folder)
+    assert env == {"PATH": "/bin", "PROMETHEUS_MULTIPROC_DIR": str(folder)} and not list(folder.iterdir())
+    chosen = tmp_path / "chosen"
+    assert devserver.metrics_environment({"PROMETHEUS_MULTIPROC_DIR": str(chosen)}, folder) == {
+        "PROMETHEUS_MULTIPROC_DIR": str(chosen)} and chosen.is_dir()
+
+
+def test_gunicorn_empties_the_folder_at_start_and_drops_an_exited_workers_live_gauges(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    (tmp_path / "counter_1.db").write_bytes(b"earlier run")
+    conf.on_starting(server=None)
+    assert not list(tmp_path.iterdir())
+    (tmp_path / "gauge_livesum_42.db").write_bytes(b"")
+    (tmp_path / "counter_42.db").write_bytes(b"")
+    conf.child_exit(server=None, worker=SimpleNamespace(pid=42))
+    assert [path.name for path in tmp_path.iterdir()] == ["counter_42.db"]  # counts stay in the sums
