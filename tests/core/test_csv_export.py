@@ -210,3 +210,27 @@ def test_the_schema_documents_csv_on_the_lists_that_offer_it(admin_client):
     assert "format" not in {p["name"] for p in rooms["parameters"]}
     assert "text/csv" not in rooms["responses"]["200"]["content"]
     assert "text/csv" in spec["paths"]["/api/reports/reliability/"]["get"]["responses"]["200"]["content"]
+
+
+def test_audited_rows_without_a_recorder_are_refused_not_streamed_unaudited():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from clinical.views import PatientViewSet
+    from core import csv_export
+
+    class Unaudited(PatientViewSet):
+        csv_record_read = None
+
+    PatientFactory()
+    with pytest.raises(ImproperlyConfigured):
+        csv_export._note_reads(Unaudited(), Patient.objects.all(), PatientViewSet.read_serializer_class())
+
+
+def test_a_row_whose_patient_was_not_noted_is_left_out():
+    from clinical.serializers import PatientSerializer
+    from core import csv_export
+
+    noted, late = PatientFactory(), PatientFactory()  # `late` came to match after the audit's query
+    serializer = PatientSerializer()
+    rows = list(csv_export._rows(Patient.objects.order_by("pk"), serializer, ["id"], ("pk", {noted.pk})))
+    assert rows == [[noted.pk]] and late.pk != noted.pk
