@@ -64,6 +64,6 @@ class EverythingView(SearchView):
 
         def observation_section(after, limit):
             rows, more, last = reading_page(Reading.objects.filter(patient=patient), after, limit)
-            return [mapping.observation_resource(row) for row in rows], more, last
+            return mapping.observation_resources(rows), more, last
 
         return [patient_section, device_section, appointment_section, observation_section]

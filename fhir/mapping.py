@@ -2,7 +2,7 @@
 is sent, after fhir.resources' model of that resource has validated it (`validated`).
 
 The dict is sent rather than the model's `model_dump()`: dumping costs twice what validating
-does, and tests/fhir/test_mapping.py holds every builder's dict equal to the dump of the model it
+does, and tests/fhir/test_resources.py holds every builder's dict equal to the dump of the model it
 validated (so the two cannot drift). Date-times are written as the models write them (UTC, `Z`).
 
 Mapping decisions (docs/fhir.md): identifiers under `urn:meditrack:*` systems; a device's FHIR
@@ -140,6 +140,22 @@ def observation_body(reading):
 
 def observation_resource(reading):
     return validated(Observation, observation_body(reading))
+
+
+def observation_resources(readings):
+    """Many readings' Observations (a search page). Validating each with the model would be three
+    quarters of the page's cost (bench/fhir.py), and they are all one template: the model
+    validates the first Observation of each shape (with and without the suspect extension) on
+    every page; the others differ from it only in typed values our columns guarantee (integer ids
+    and bpm, an aware datetime). tests/fhir validate every Observation of a page with the model."""
+    checked, bodies = set(), []
+    for reading in readings:
+        body = observation_body(reading)
+        if reading.device_suspect not in checked:
+            validated(Observation, body)
+            checked.add(reading.device_suspect)
+        bodies.append(body)
+    return bodies
 
 
 def appointment_resource(appointment):

@@ -110,7 +110,7 @@ class ObservationSearchView(FhirView):
         reads.record_read(DataKind.READINGS, [patient_id], Reading)  # one entry per request, as the REST history
         readings = Reading.objects.filter(condition, patient_id=patient_id)
         rows, more, last = reading_page(readings, after, count)
-        entries = [(mapping.observation_resource(row), "match") for row in rows]
+        entries = [(body, "match") for body in mapping.observation_resources(rows)]
         return Response(searchset(request, entries, next_cursor=last if more else None))
 
 

@@ -148,3 +148,29 @@ def test_every_builder_sends_exactly_what_its_model_validated():
              (Slot, mapping.slot_resource(appointment.slot))]
     for model, body in built:
         assert model.model_validate(body).model_dump(mode="json", exclude_none=True) == body, model
+
+
+def test_every_observation_of_a_search_page_is_valid_and_equal_to_its_model_dump(admin_client):
+    """The search validates the first Observation of each shape on a page (fhir.mapping.observation_resources):
+    here every one of them is, whatever its values."""
+    patient, monitor = monitored_patient()
+    other_monitor = DeviceFactory(monitor=True)
+    start = datetime(2026, 11, 30, tzinfo=UTC)
+    for n in range(40):
+        ReadingFactory(patient=patient, device=monitor if n % 3 else other_monitor, bpm=20 + n * 7,
+                       recorded_at=start + timedelta(seconds=n, microseconds=n * 12345), device_suspect=n % 5 == 0)
+    body = fhir(admin_client.get(f"/fhir/Observation?patient={patient.pk}&_count=40"))
+    Bundle.model_validate(body)
+    assert len(body["entry"]) == 40
+    for entry in body["entry"]:
+        resource = entry["resource"]
+        assert Observation.model_validate(resource).model_dump(mode="json", exclude_none=True) == resource
+
+
+def test_a_page_validates_each_observation_shape_with_the_model(monkeypatch):
+    patient, monitor = monitored_patient()
+    rows = [ReadingFactory(patient=patient, device=monitor, device_suspect=n == 3) for n in range(6)]
+    seen = []
+    monkeypatch.setattr(mapping, "validated", lambda model, body: seen.append((model, "extension" in body)) or body)
+    assert len(mapping.observation_resources(rows)) == 6
+    assert sorted(seen) == [(Observation, False), (Observation, True)]
