@@ -29,7 +29,7 @@ def _networks(entries):
 
 def _from_allowed_address(request):
     try:
-        address = ipaddress.ip_address(BaseThrottle().get_ident(request).strip())
+        address = ipaddress.ip_address((BaseThrottle().get_ident(request) or "").strip())
     except ValueError:
         return False
     address = getattr(address, "ipv4_mapped", None) or address  # ::ffff:127.0.0.1 from a dual-stack socket

@@ -11,12 +11,14 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
+from django.http import Http404
+from django.test import Client, RequestFactory
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from accounts.choices import Role
 from config import devserver
+from core import metrics_view
 from core.jobs import run_job
 from core.metrics import JOB_RUNS, READINGS_INGESTED, OpenAlertsCollector
 from monitoring.choices import AlertKind, AlertSeverity, AlertStatus
@@ -78,6 +80,13 @@ def test_other_address_gets_the_plain_404_of_an_unknown_path(address):
     assert response["Content-Type"] == unknown["Content-Type"]
     assert response.content.replace(b"/metrics", b"/no-such-page") == unknown.content
     assert b"meditrack_" not in response.content
+
+
+def test_a_request_without_a_client_address_is_the_404():
+    request = RequestFactory().get("/metrics")
+    del request.META["REMOTE_ADDR"]
+    with pytest.raises(Http404):
+        metrics_view.metrics(request)
 
 
 def test_the_token_opens_it_from_any_address():
