@@ -13,6 +13,11 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     fields = ["url", "event_types", "is_active", "description", "created_by", "created_at"]
     readonly_fields = ["created_by", "created_at"]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"  # a URL typed without a scheme is https (Django 6's default)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user

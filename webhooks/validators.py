@@ -4,11 +4,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from webhooks.choices import EventType
 
-HTTPS_ONLY = "Use an https:// URL (http:// is accepted only with DEBUG on)."
-NO_CREDENTIALS = "Put no user name or password in the URL: receivers verify the signature instead."
+HTTPS_ONLY = gettext_lazy("Use an https:// URL (http:// is accepted only with DEBUG on).")
+NO_CREDENTIALS = gettext_lazy("Put no user name or password in the URL: receivers verify the signature instead.")
 
 
 def allowed_schemes():
@@ -26,10 +28,10 @@ def validate_webhook_url(value):
 def validate_event_types(value):
     allowed = set(EventType.values)
     if not isinstance(value, list) or not value:
-        raise ValidationError("Choose at least one event type.", code="required")
+        raise ValidationError(_("Choose at least one event type."), code="required")
     unknown = [item for item in value if item not in allowed]
     if unknown:
-        raise ValidationError(f"Unknown event type {unknown[0]!r}; choose among {', '.join(EventType.values)}.",
-                              code="invalid_choice")
+        raise ValidationError(_("Unknown event type %(type)r; choose among %(choices)s.")
+                              % {"type": unknown[0], "choices": ", ".join(EventType.values)}, code="invalid_choice")
     if len(set(value)) != len(value):
-        raise ValidationError("Each event type once.", code="duplicate")
+        raise ValidationError(_("Each event type once."), code="duplicate")
