@@ -11,6 +11,10 @@ the JSON side posts exactly the same readings, one batch per message, from as ma
 to fresh monitors. Both servers are one process with `--workers` threads (the listener's pool;
 gunicorn's gthread worker). Prints messages/s and readings/s for both, their ratio and p50/p95
 latency per message.
+
+Run it as a script from the project root. bench/ comes first on sys.path then, so `import hl7` in this
+process would find this file, not python-hl7: only the listener's own process (manage.py) parses HL7,
+and this script writes its frames by hand.
 """
 
 import argparse

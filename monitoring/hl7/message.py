@@ -108,12 +108,14 @@ def _observation(obx, ordinal, fallback, sender):
     if bpm is None:
         raise Problem(DATA_TYPE_ERROR, f"OBX {ordinal}: the value must be a whole number of beats per minute.",
                       "OBX", ordinal, 5)
-    time_text, time_field = (value(obx, 14), ("OBX", ordinal, 14)) if value(obx, 14) else fallback
+    own_time = value(obx, 14)
+    time_text, time_field = (own_time, ("OBX", ordinal, 14)) if own_time else fallback
     recorded_at = _moment(time_text)
     if recorded_at is None:
         raise Problem(DATA_TYPE_ERROR, f"OBX {ordinal}: no valid observation time (OBX-14, OBR-7 or MSH-7 as "
                       "YYYYMMDDHHMM[SS[.SSSS]][+/-ZZZZ]).", *time_field)
-    device, device_field = (value(obx, 18), ("OBX", ordinal, 18)) if value(obx, 18) else (sender, ("MSH", 1, 3))
+    equipment = value(obx, 18)
+    device, device_field = (equipment, ("OBX", ordinal, 18)) if equipment else (sender, ("MSH", 1, 3))
     if not device:
         raise Problem(REQUIRED_FIELD_MISSING, f"OBX {ordinal}: no equipment identifier (OBX-18 or MSH-3).",
                       "OBX", ordinal, 18)
