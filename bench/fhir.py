@@ -14,6 +14,7 @@ their read (one entry per request).
 
 import argparse
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -89,12 +90,14 @@ class Walker:
     def __init__(self, first, next_of, rows_of, token):
         self.first, self.next_of, self.rows_of = first, next_of, rows_of
         self.url, self.headers = first, {"Authorization": f"Bearer {token}"}
-        self.spent, self.requests, self.rows = 0.0, 0, 0
+        self.spent, self.requests, self.rows, self.samples = 0.0, 0, 0, []
 
     def step(self):
         began = time.perf_counter()
         status, body = request("GET", self.url, headers=self.headers)
-        self.spent += time.perf_counter() - began
+        took = time.perf_counter() - began
+        self.spent += took
+        self.samples.append(took)
         assert status == 200, body
         self.requests += 1
         self.rows += self.rows_of(body)
@@ -133,7 +136,7 @@ def main():
         for walker in (fhir, rest):  # warm up: connections, caches, imports
             for _ in range(10):
                 walker.step()
-            walker.url, walker.spent, walker.requests, walker.rows = walker.first, 0.0, 0, 0
+            walker.url, walker.spent, walker.requests, walker.rows, walker.samples = walker.first, 0.0, 0, 0, []
         for _ in range(args.pages):
             fhir.step()
             rest.step()
@@ -152,6 +155,11 @@ def main():
     print(f"REST  GET /api/records/{{id}}/?from=&to=&page_size=100:                {rest.rate:7.1f} req/s "
           f"({rest.rows:,} readings)")
     print(f"FHIR / REST: {fhir.rate / rest.rate:.0%} (target >= 50 %)")
+    for label, walker in (("FHIR", fhir), ("REST", rest)):
+        head, tail = walker.samples[:20], walker.samples[-20:]
+        print(f"{label} median latency, pages 1-20: {statistics.median(head) * 1000:.1f} ms; "
+              f"pages {len(walker.samples) - 19}-{len(walker.samples)}: {statistics.median(tail) * 1000:.1f} ms "
+              "(keyset: a deep page costs what the first does)")
 
 
 if __name__ == "__main__":
