@@ -138,8 +138,10 @@ def delivery_attempt(delivery_pk):
         else:
             outcome, delivery.next_attempt_at = DeliveryStatus.RETRYING, next_at
     delivery.status = outcome
-    delivery.save(update_fields=["attempts", "first_attempt_at", "last_response_code", "last_error",
-                                 "next_attempt_at", "delivered_at", "status"])
+    # An update, not save(): an endpoint deleted during the attempt took the row with it (0 rows, no error).
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(**{name: getattr(delivery, name) for name in (
+        "attempts", "first_attempt_at", "last_response_code", "last_error", "next_attempt_at", "delivered_at",
+        "status")})
     WEBHOOK_DELIVERIES.labels(outcome=outcome.value).inc()
     if outcome == DeliveryStatus.RETRYING and not _eager():
         queue_attempt(delivery.pk, eta=delivery.next_attempt_at)

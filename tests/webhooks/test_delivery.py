@@ -203,6 +203,25 @@ def test_an_attempt_claims_its_delivery_so_a_second_queued_copy_sends_nothing(re
     assert len(receiver.requests) == 2
 
 
+def test_an_endpoint_deleted_during_an_attempt_takes_the_delivery_with_it_quietly(receiver, endpoint_for, committed):
+    endpoint = endpoint_for()
+    receiver.statuses = [500]
+    with committed():
+        announce_created(WorkOrderFactory())
+    delivery = WebhookDelivery.objects.get()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=delivery.created_at)
+    real_post = services.sending.post
+
+    def post_then_delete(*args, **kwargs):
+        answer = real_post(*args, **kwargs)
+        endpoint.delete()
+        return answer
+
+    with mock.patch.object(services.sending, "post", post_then_delete):
+        assert services.delivery_attempt(delivery.pk) == "succeeded"
+    assert not WebhookDelivery.objects.exists() and len(receiver.requests) == 2
+
+
 def test_with_a_broker_a_failed_attempt_queues_its_retry_for_when_it_is_due(receiver, endpoint_for, committed):
     endpoint_for()
     receiver.statuses = [500]
