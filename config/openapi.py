@@ -4,7 +4,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "MediTrack API",
     "DESCRIPTION": (
         "Hospital operations: medical equipment, clinical scheduling and remote patient monitoring. "
-        "Every error answers `{status, code, message, errors}`."
+        "Every error answers `{status, code, message, errors}`. A read-only FHIR R4 facade (Patient, "
+        "Practitioner, Device, Observation, Appointment, Slot, Patient/$everything) is served at `/fhir/` "
+        "with the same Bearer tokens and scopes, outside this schema: its CapabilityStatement is "
+        "`GET /fhir/metadata`, its documentation docs/fhir.md."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

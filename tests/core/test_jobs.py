@@ -32,6 +32,7 @@ JOB_COMMANDS = {
     "email-overdue-work-orders": "email_overdue_work_orders",
     "flush-expired-tokens": "flush_expired_tokens",
     "create-reading-partitions": "create_reading_partitions",
+    "retry-webhook-deliveries": "retry_webhook_deliveries",
 }
 
 

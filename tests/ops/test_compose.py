@@ -108,9 +108,11 @@ def test_local_stack_runs_with_debug_off_and_cookies_usable_over_plain_http():
         assert environment["CSRF_COOKIE_SECURE"] == "off", name
 
 
-def test_only_the_api_port_is_published_and_only_on_loopback():
+def test_only_the_api_and_hl7_ports_are_published_and_only_on_loopback():
     published = {name: service.get("ports", []) for name, service in services().items()}
-    assert published == {**{name: [] for name in published}, "web": ["127.0.0.1:8000:8000"]}
+    assert published == {**{name: [] for name in published}, "web": ["127.0.0.1:8000:8000"],
+                         "hl7": ["127.0.0.1:2575:2575"]}
+    assert services()["hl7"]["command"] == "python manage.py hl7_listen --host 0.0.0.0"
 
 
 def test_the_image_carries_gunicorn_conf_so_production_limits_answer_json():
