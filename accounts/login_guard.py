@@ -15,12 +15,13 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
 from core.cache import best_effort
 
-LOCKED_MESSAGE = "Too many failed logins. Try again later."
+LOCKED_MESSAGE = gettext_lazy("Too many failed logins. Try again later.")
 
 
 def subject(identifier, user):
@@ -55,7 +56,7 @@ def locked_for(subject, address):
 def check_not_locked(subject, address):
     wait = locked_for(subject, address)
     if wait is not None:
-        raise Throttled(wait=wait, detail=LOCKED_MESSAGE)
+        raise Throttled(wait=wait, detail=str(LOCKED_MESSAGE))  # DRF joins it with a str
 
 
 @best_effort()

@@ -3,6 +3,7 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy
 
 from accounts.choices import ApprovalStatus, Role
 from accounts.roles import STAFF_ROLES
@@ -56,7 +57,8 @@ class User(AbstractUser):
         """Model validation (Django admin's forms): only staff belong to a department, as in the API."""
         super().clean()
         if self.department_id is not None and self.role not in STAFF_ROLES:
-            raise ValidationError({"department": "Only doctors, nurses and engineers belong to a department."})
+            raise ValidationError(
+                {"department": gettext_lazy("Only doctors, nurses and engineers belong to a department.")})
 
     @property
     def doctor_id(self):
@@ -72,6 +74,6 @@ class User(AbstractUser):
 # What each constraint means when a write breaks it (core.db.constraint_errors): an account whose
 # username or email (in any case) was taken meanwhile is a 400 naming it.
 CONSTRAINT_ERRORS = {
-    "User.username": FieldError("username", "A user with this username already exists."),
-    "accounts_user_email_ci_unique": FieldError("email", "A user with this email already exists."),
+    "User.username": FieldError("username", gettext_lazy("A user with this username already exists.")),
+    "accounts_user_email_ci_unique": FieldError("email", gettext_lazy("A user with this email already exists.")),
 }

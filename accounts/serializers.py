@@ -1,4 +1,6 @@
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.exceptions import InvalidToken
@@ -28,14 +30,14 @@ class UserSerializer(serializers.ModelSerializer):
 def _validate_username(username):
     # Login takes a username or an email: a username shaped like an email would shadow someone's.
     if "@" in username:
-        raise serializers.ValidationError("A username cannot contain '@'.")
+        raise serializers.ValidationError(_("A username cannot contain '@'."))
     return username
 
 
 def _check_department(role, department):
     if department is not None and role not in STAFF_ROLES:
         raise serializers.ValidationError(
-            {"department": ["Only doctors, nurses and engineers belong to a department."]})
+            {"department": [_("Only doctors, nurses and engineers belong to a department.")]})
 
 
 def _validate_unique_email(email, instance=None):
@@ -43,7 +45,7 @@ def _validate_unique_email(email, instance=None):
     if instance is not None:
         taken = taken.exclude(pk=instance.pk)
     if taken.exists():
-        raise serializers.ValidationError("A user with this email already exists.")
+        raise serializers.ValidationError(_("A user with this email already exists."))
     return email
 
 
@@ -71,20 +73,20 @@ class NewUserSerializer(serializers.ModelSerializer):
 
     def validate_date_of_birth(self, value):
         if value and value > timezone.localdate():
-            raise serializers.ValidationError("The date of birth cannot be in the future.")
+            raise serializers.ValidationError(_("The date of birth cannot be in the future."))
         return value
 
     def validate_medical_license_number(self, value):
         # Through the user's reverse accessor: accounts names the profile's table, never imports it.
         if User.objects.filter(doctor_profile__medical_license_number=value).exists():
-            raise serializers.ValidationError("A doctor with this licence number already exists.")
+            raise serializers.ValidationError(_("A doctor with this licence number already exists."))
         return value
 
     def validate(self, attrs):
         _check_department(attrs.get("role", Role.PATIENT), attrs.get("department"))
         if attrs.get("role", Role.PATIENT) == Role.DOCTOR:
             missing = {
-                field: ["This field is required for a doctor."]
+                field: [_("This field is required for a doctor.")]
                 for field in ("medical_license_number", "specialization")
                 if not attrs.get(field)
             }
@@ -107,7 +109,7 @@ class RegisterSerializer(NewUserSerializer):
 
     def validate_role(self, value):
         if value not in SELF_REGISTERABLE_ROLES:
-            raise serializers.ValidationError("Administrator accounts cannot be self-registered.")
+            raise serializers.ValidationError(_("Administrator accounts cannot be self-registered."))
         return value
 
 
@@ -118,8 +120,8 @@ class AdminUserCreateSerializer(RoleRestrictedFieldsMixin, NewUserSerializer):
 
     role = serializers.ChoiceField(choices=Role.choices)
     forbidden_fields = ("password",)
-    forbidden_messages = {"password": "Invited users set their own password with the emailed code "
-                                      "(POST /api/auth/password/reset/); leave it out."}
+    forbidden_messages = {"password": gettext_lazy("Invited users set their own password with the emailed code "
+                                                   "(POST /api/auth/password/reset/); leave it out.")}
 
 
 class AdminUserUpdateSerializer(serializers.ModelSerializer):
@@ -176,7 +178,7 @@ class LoginSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not (attrs.get("username") or attrs.get("email")):
-            raise serializers.ValidationError({"username": ["Give a username or an email."]})
+            raise serializers.ValidationError({"username": [_("Give a username or an email.")]})
         return attrs
 
 
@@ -196,7 +198,7 @@ class PasswordChangeSerializer(serializers.Serializer):
 
     def validate_old_password(self, value):
         if not self.context["request"].user.check_password(value):
-            raise serializers.ValidationError("The current password is wrong.")
+            raise serializers.ValidationError(_("The current password is wrong."))
         return value
 
 
@@ -208,7 +210,7 @@ class OtpRequestSerializer(serializers.Serializer):
 
 class CodeSerializer(serializers.Serializer):
     email = serializers.EmailField()
-    code = serializers.RegexField(r"^\d{6}$", error_messages={"invalid": "The code has 6 digits."})
+    code = serializers.RegexField(r"^\d{6}$", error_messages={"invalid": gettext_lazy("The code has 6 digits.")})
 
 
 class PasswordResetSerializer(CodeSerializer):

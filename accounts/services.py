@@ -7,6 +7,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -113,7 +115,8 @@ def _locked_user(user):
 def user_approve(*, user, by):
     user = _locked_user(user)
     if user.approval_status != ApprovalStatus.PENDING:
-        raise Conflict(f"Only pending sign-ups can be approved; this one is {user.approval_status}.",
+        raise Conflict(_("Only pending sign-ups can be approved; this one is %(status)s.") % {
+            "status": user.approval_status},
                        code=errors.NOT_PENDING)
     user.approval_status = ApprovalStatus.APPROVED
     user.is_active = True
@@ -127,7 +130,8 @@ def user_approve(*, user, by):
 def user_reject(*, user, by, reason=""):
     user = _locked_user(user)
     if user.approval_status != ApprovalStatus.PENDING:
-        raise Conflict(f"Only pending sign-ups can be rejected; this one is {user.approval_status}.",
+        raise Conflict(_("Only pending sign-ups can be rejected; this one is %(status)s.") % {
+            "status": user.approval_status},
                        code=errors.NOT_PENDING)
     user.approval_status = ApprovalStatus.REJECTED
     user.is_active = False
@@ -150,9 +154,9 @@ def _check_fixed_fields(user, changes):
     user_approve/user_reject. Sending the current value is fine."""
     errors = {}
     if "role" in changes and changes["role"] != user.role:
-        errors["role"] = ["The role cannot be changed after creation; create a new account instead."]
+        errors["role"] = [_("The role cannot be changed after creation; create a new account instead.")]
     if "approval_status" in changes and changes["approval_status"] != user.approval_status:
-        errors["approval_status"] = ["Decide a sign-up with the approve and reject routes."]
+        errors["approval_status"] = [_("Decide a sign-up with the approve and reject routes.")]
     if errors:
         raise ValidationError(errors)
 
@@ -165,9 +169,10 @@ def user_update(*, user, by, **changes):
     _check_fixed_fields(user, changes)
     deactivating = changes.get("is_active") is False and user.is_active
     if deactivating and user.pk == by.pk:
-        raise Conflict("You cannot deactivate your own account.", code=errors.SELF_DEACTIVATION)
+        raise Conflict(_("You cannot deactivate your own account."), code=errors.SELF_DEACTIVATION)
     if changes.get("is_active") and not user.is_active and user.approval_status != ApprovalStatus.APPROVED:
-        raise ValidationError({"is_active": [f"This sign-up is {user.approval_status}: approve it first."]})
+        message = _("This sign-up is %(status)s: approve it first.") % {"status": user.approval_status}
+        raise ValidationError({"is_active": [message]})
     if "email" in changes and changes["email"].lower() != user.email.lower():
         user.email_verified = False
     for field, value in changes.items():
@@ -186,11 +191,11 @@ def revoke_all_tokens(user):
 
 def _refusal(user):
     if user.approval_status == ApprovalStatus.PENDING:
-        return errors.ACCOUNT_PENDING, "Your account is awaiting approval by an administrator."
+        return errors.ACCOUNT_PENDING, _("Your account is awaiting approval by an administrator.")
     if user.approval_status == ApprovalStatus.REJECTED:
-        return errors.ACCOUNT_REJECTED, "Your sign-up was rejected; contact an administrator."
+        return errors.ACCOUNT_REJECTED, _("Your sign-up was rejected; contact an administrator.")
     if not user.is_active:
-        return errors.ACCOUNT_INACTIVE, "Your account is inactive; contact an administrator."
+        return errors.ACCOUNT_INACTIVE, _("Your account is inactive; contact an administrator.")
     return None
 
 
@@ -205,7 +210,7 @@ def login(*, identifier, password, address):
         if user is None:
             check_password(password, _DUMMY_PASSWORD_HASH)  # spend the same time as a real check
         login_guard.record_failure(subject, address)
-        raise AuthenticationFailed("Invalid username or password.", code=errors.INVALID_CREDENTIALS)
+        raise AuthenticationFailed(_("Invalid username or password."), code=errors.INVALID_CREDENTIALS)
     refusal = _refusal(user)
     if refusal:
         code, message = refusal
@@ -222,7 +227,7 @@ def logout(*, user, refresh):
     except TokenError as exc:
         raise ValidationError({"refresh": [str(exc)]}) from exc
     if str(token.get("user_id")) != str(user.pk):
-        raise ValidationError({"refresh": ["This token does not belong to you."]})
+        raise ValidationError({"refresh": [_("This token does not belong to you.")]})
     token.blacklist()
 
 
@@ -259,7 +264,7 @@ def otp_request(*, email, purpose):
                         user.email)
 
 
-INVALID_CODE = "The code is invalid or has expired."
+INVALID_CODE = gettext_lazy("The code is invalid or has expired.")
 
 
 def password_reset(*, email, code, new_password):

@@ -15,7 +15,7 @@ from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from redis.exceptions import RedisError
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
@@ -23,6 +23,20 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 logger = logging.getLogger("meditrack.errors")
+
+# Messages of SimpleJWT, DRF and Django that reach our answers but that their Arabic catalogues lack
+# (or hold as fuzzy): marked here so that ours (locale/, looked up first) carries them.
+UPSTREAM_MESSAGES = (
+    gettext_noop("Token is invalid or expired"),  # SimpleJWT's 401 token_not_valid
+    gettext_noop("Token is invalid"),
+    gettext_noop("Token is expired"),
+    gettext_noop("No active account found for the given token."),
+    gettext_noop("The user's password has been changed."),
+    gettext_noop("A valid biginteger is required."),  # DRF
+    gettext_noop("Integer value too large to convert to float"),
+    gettext_noop("The number of days must be between {min_days} and {max_days}."),
+    gettext_noop("Enter a valid domain name."),  # Django's URL and e-mail validators
+)
 
 
 class DomainError(exceptions.APIException):
@@ -163,7 +177,9 @@ def exception_handler(exc, context):
 
 def json_error(status_code, code, message, errors=None):
     """A plain Django JsonResponse in the error shape (for non-DRF layers: 404/500 handlers)."""
-    return JsonResponse(error_body(code, message, errors), status=status_code)
+    # Arabic (and any text) as itself, as DRF's JSONRenderer writes it, not as \u escapes.
+    return JsonResponse(error_body(code, message, errors), status=status_code,
+                        json_dumps_params={"ensure_ascii": False})
 
 
 def unavailable_response(exc):

@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -63,7 +64,7 @@ class StrictBooleanField(forms.NullBooleanField):
     def to_python(self, value):
         result = super().to_python(value)
         if result is None and value not in self.empty_values:
-            raise forms.ValidationError("Use true or false.", code="invalid")
+            raise forms.ValidationError(_("Use true or false."), code="invalid")
         return result
 
 

@@ -18,6 +18,12 @@ class LimitedJSONParser(JSONParser):
             return _valid_unicode(super().parse(stream, media_type, parser_context))
         except RecursionError as exc:  # e.g. [[[[...]]]] nested 100,000 deep
             raise ParseError(_("JSON parse error - nested too deeply.")) from exc
+        except ParseError as exc:  # DRF's "JSON parse error - <json's reason>" is not translatable
+            reason = str(exc.detail).removeprefix(_DRF_PREFIX)
+            raise ParseError(_("JSON parse error - %(reason)s") % {"reason": reason}) from exc
+
+
+_DRF_PREFIX = "JSON parse error - "
 
 
 def _valid_unicode(data):

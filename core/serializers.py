@@ -3,6 +3,8 @@
 from collections.abc import Mapping
 
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -14,8 +16,8 @@ class AwareDateTimeField(serializers.DateTimeField):
     are unambiguous, so a bare local time or a date is refused rather than guessed."""
 
     default_error_messages = {
-        "naive": "Give a datetime with a timezone offset, e.g. 2026-11-23T10:00:00Z.",
-        "impossible": "Not a real datetime ({reason}); give e.g. 2026-11-23T10:00:00Z.",
+        "naive": gettext_lazy("Give a datetime with a timezone offset, e.g. 2026-11-23T10:00:00Z."),
+        "impossible": gettext_lazy("Not a real datetime ({reason}); give e.g. 2026-11-23T10:00:00Z."),
     }
 
     def to_internal_value(self, value):
@@ -71,8 +73,8 @@ class RoleRestrictedFieldsMixin:
         if name in self.forbidden_messages:
             return self.forbidden_messages[name]
         if name in self.forbidden_fields:
-            return "You may not change this field."
-        return "This field is read-only: leave it out or send it unchanged."
+            return _("You may not change this field.")
+        return _("This field is read-only: leave it out or send it unchanged.")
 
     def role_refusals(self, data):
         """{field: [message]} for the fields of `data` this caller may not set (empty: none)."""
@@ -91,8 +93,8 @@ class RoleRestrictedFieldsMixin:
         return super().validate(attrs)
 
 
-UNKNOWN_FIELD = "Unknown field."
-READ_ONLY_FIELD = "This field is read-only."
+UNKNOWN_FIELD = gettext_lazy("Unknown field.")
+READ_ONLY_FIELD = gettext_lazy("This field is read-only.")
 
 
 class StrictFieldsMixin:
@@ -156,7 +158,7 @@ class StrictFieldsMixin:
 class StrictCharField(serializers.CharField):
     """A JSON string only: a number or a boolean is a 400, not turned into its text."""
 
-    default_error_messages = {"invalid": "Must be a string."}
+    default_error_messages = {"invalid": gettext_lazy("Must be a string.")}
 
     def to_internal_value(self, data):
         if not isinstance(data, str):

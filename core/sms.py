@@ -21,13 +21,16 @@ import urllib.request
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.module_loading import import_string
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 logger = logging.getLogger("meditrack.sms")
 
 E164_PATTERN = re.compile(r"^\+[1-9]\d{7,14}$")
 E164_EXAMPLE = "+966501234567"
-E164_MESSAGE = (f"Enter the number in international E.164 form: + and the country code, then the number "
-                f"(8 to 15 digits in all), e.g. {E164_EXAMPLE}. Spaces, dashes, dots and brackets are ignored.")
+E164_MESSAGE = format_lazy(gettext_lazy("Enter the number in international E.164 form: + and the country code, then "
+                                        "the number (8 to 15 digits in all), e.g. {example}. Spaces, dashes, dots "
+                                        "and brackets are ignored."), example=E164_EXAMPLE)
 # What people type between digit groups ("+966 50-123 (4567)"): dropped before the check.
 _SEPARATORS = re.compile(r"[\s\-.()]")
 

@@ -9,6 +9,7 @@ Django admin's form. A date outside it is a typo (2062 for 2026), not a plan: a 
 import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 PAST_ONLY = ("last_calibration_date", "last_inventory_date")
 MAX_YEARS_AHEAD = {"next_calibration_due": 10, "warranty_expires": 50}
@@ -28,11 +29,12 @@ def date_error(name, value, today=None):
         return None
     today = today or timezone.localdate()
     if name in PAST_ONLY and value > today:
-        return f"This date cannot be in the future ({value.isoformat()} is after today, {today.isoformat()})."
+        return _("This date cannot be in the future (%(date)s is after today, %(today)s).") % {
+            "date": value.isoformat(), "today": today.isoformat()}
     if name in MAX_YEARS_AHEAD and value > years_after(today, MAX_YEARS_AHEAD[name]):
         years = MAX_YEARS_AHEAD[name]
-        return (f"This date cannot be more than {years} years ahead ({value.isoformat()} is after "
-                f"{years_after(today, years).isoformat()}).")
+        return _("This date cannot be more than %(years)s years ahead (%(date)s is after %(limit)s).") % {
+            "years": years, "date": value.isoformat(), "limit": years_after(today, years).isoformat()}
     return None
 
 

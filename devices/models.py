@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from clinical.models import Patient
@@ -11,7 +12,7 @@ from core.db import ConflictError, FieldError
 from devices import errors
 from devices.choices import CalibrationState, DeviceCategory, DeviceStatus, HospitalKind
 
-ROOM_NUMBER_TAKEN = "This hospital already has a room with this number."
+ROOM_NUMBER_TAKEN = gettext_lazy("This hospital already has a room with this number.")
 
 
 # Warranty and calibration: each definition written once, shared by the device list's filters,
@@ -217,12 +218,12 @@ class DowntimePeriod(models.Model):
 # What each constraint means when a write breaks it (core.db.constraint_errors): the answer the
 # service's own check gives, for the write that passed the check and lost the race.
 CONSTRAINT_ERRORS = {
-    "Hospital.name": FieldError("name", "A hospital with this name already exists."),
+    "Hospital.name": FieldError("name", gettext_lazy("A hospital with this name already exists.")),
     "devices_room_number_unique_per_hospital": FieldError("number", ROOM_NUMBER_TAKEN),
-    "Device.asset_number": FieldError("asset_number", "A device with this asset number already exists."),
+    "Device.asset_number": FieldError("asset_number", gettext_lazy("A device with this asset number already exists.")),
     "Device.patient": ConflictError(errors.PATIENT_HAS_MONITOR,
-                                    "This patient already has a monitor; unassign it first."),
+                                    gettext_lazy("This patient already has a monitor; unassign it first.")),
     "devices_one_open_downtime_per_device": ConflictError(
-        errors.DOWNTIME_OPEN, "The device already has an open downtime period; the status changed meanwhile: "
-                              "reload the device and try again."),
+        errors.DOWNTIME_OPEN, gettext_lazy("The device already has an open downtime period; the status changed "
+                                           "meanwhile: reload the device and try again.")),
 }

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -103,8 +105,8 @@ class DeviceWriteSerializer(StrictFieldsMixin, DeviceDatesMixin, serializers.Mod
     A key the device does not take is a 400 naming it (read-only / unknown field)."""
 
     resource_serializer = DeviceSerializer
-    read_only_messages = {"patient": "This field is read-only: a monitor's patient changes through "
-                                     "POST /api/devices/{id}/assign/ and /unassign/."}
+    read_only_messages = {"patient": gettext_lazy("This field is read-only: a monitor's patient changes through "
+                                                  "POST /api/devices/{id}/assign/ and /unassign/.")}
     assigned_engineer = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False,
                                                            allow_null=True)
     assigned_nurses = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), many=True, required=False)
@@ -171,12 +173,13 @@ class ChangeStatusSerializer(StrictFieldsMixin, serializers.Serializer):
         # (workorders' constraint), so what is neither closed nor in open_corrective is not corrective.
         if work_order.completed_date is None:
             raise serializers.ValidationError(
-                f"Work order {work_order.work_number} is {work_order.get_work_type_display().lower()} "
-                f"({work_order.work_type}), not corrective: only an open corrective (CM) work order can be the "
-                "cause of a downtime.")
+                _("Work order %(number)s is %(kind)s (%(type)s), not corrective: only an open corrective (CM) "
+                  "work order can be the cause of a downtime.") % {
+                    "number": work_order.work_number, "kind": work_order.get_work_type_display().lower(),
+                    "type": work_order.work_type})
         raise serializers.ValidationError(
-            f"Work order {work_order.work_number} is closed: only an open corrective (CM) work order can be "
-            "the cause of a downtime.")
+            _("Work order %(number)s is closed: only an open corrective (CM) work order can be "
+              "the cause of a downtime.") % {"number": work_order.work_number})
 
 
 class AssignPatientSerializer(StrictFieldsMixin, serializers.Serializer):

@@ -11,6 +11,7 @@ device that stays `active` but stops working: a monitor gone silent)."""
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from accounts.choices import Role
@@ -36,16 +37,18 @@ def _locked(device):
 
 def _check_placement(*, hospital, room):
     if room is not None and room.hospital_id != hospital.id:
-        raise ValidationError({"room": [f"Room {room.number} does not belong to {hospital.name}."]})
+        raise ValidationError({"room": [_("Room %(room)s does not belong to %(hospital)s.") % {
+            "room": room.number, "hospital": hospital.name}]})
 
 
 def _check_people(*, engineer, nurses):
     refused = {}
     if engineer is not None and (engineer.role != Role.ENGINEER or not engineer.is_active):
-        refused["assigned_engineer"] = [f"User {engineer.pk} is not an active engineer."]
+        refused["assigned_engineer"] = [_("User %(id)s is not an active engineer.") % {"id": engineer.pk}]
     not_nurses = sorted(user.pk for user in nurses or () if user.role != Role.NURSE or not user.is_active)
     if not_nurses:
-        refused["assigned_nurses"] = [f"These users are not active nurses: {', '.join(map(str, not_nurses))}."]
+        refused["assigned_nurses"] = [_("These users are not active nurses: %(ids)s.") % {
+            "ids": ", ".join(map(str, not_nurses))}]
     if refused:
         raise ValidationError(refused)
 
@@ -53,13 +56,15 @@ def _check_people(*, engineer, nurses):
 def _check_transition(device, to_status, by):
     """The caller's transition table; `by=None` is a system job, which may make any change."""
     if to_status == device.status:
-        raise Conflict(f"The device is already {device.status}.", code=errors.INVALID_TRANSITION)
+        raise Conflict(_("The device is already %(status)s.") % {"status": device.status},
+                       code=errors.INVALID_TRANSITION)
     allowed = ADMIN_STATUS_TRANSITIONS if by is None else _TRANSITIONS_BY_ROLE.get(by.role, {})
     if to_status not in allowed.get(device.status, set()):
-        raise Conflict(f"Your role ({by.role}) may not change a {device.status} device to {to_status}.",
+        raise Conflict(_("Your role (%(role)s) may not change a %(status)s device to %(target)s.") % {
+            "role": by.role, "status": device.status, "target": to_status},
                        code=errors.INVALID_TRANSITION)
     if to_status == DeviceStatus.DECOMMISSIONED and device.patient_id is not None:
-        raise Conflict("The monitor is assigned to a patient: unassign it before decommissioning it.",
+        raise Conflict(_("The monitor is assigned to a patient: unassign it before decommissioning it."),
                        code=errors.MONITOR_IN_USE)
 
 
@@ -76,8 +81,8 @@ def _check_dates(fields):
 def _check_calibration(*, last, next_due):
     if last is not None and next_due is not None and next_due < last:
         raise ValidationError({"next_calibration_due": [
-            f"The next calibration ({next_due.isoformat()}) cannot be due before the last one "
-            f"({last.isoformat()})."]})
+            _("The next calibration (%(next)s) cannot be due before the last one (%(last)s).") % {
+                "next": next_due.isoformat(), "last": last.isoformat()}]})
 
 
 def _save(device):
@@ -97,8 +102,8 @@ def device_create(*, by, assigned_nurses=(), **fields):
     _check_calibration(last=fields.get("last_calibration_date"), next_due=fields.get("next_calibration_due"))
     reason = fields.pop("reason", "")
     if reason and fields.get("status", DeviceStatus.ACTIVE) == DeviceStatus.ACTIVE:
-        raise ValidationError({"reason": ["A reason goes with a device created out of service (a status other "
-                                          "than active); leave it out."]})
+        raise ValidationError({"reason": [_("A reason goes with a device created out of service (a status other "
+                                            "than active); leave it out.")]})
     device = Device(**fields)
     _save(device)
     device.assigned_nurses.set(assigned_nurses)
@@ -118,11 +123,11 @@ def device_update(*, device, by, reason=None, **changes):
     new_status = changes.pop("status", None)
     if reason and (new_status is None or new_status == device.status):
         raise ValidationError({"reason": [
-            f"A reason goes with a status change; the device stays {device.status}. Send it with a new status "
-            "(or leave it out)."]})
+            _("A reason goes with a status change; the device stays %(status)s. Send it with a new status "
+              "(or leave it out).") % {"status": device.status}]})
     if reason and new_status == DeviceStatus.ACTIVE:
         raise ValidationError({"reason": [
-            "A reason describes why a device goes out of service; returning to active takes none (leave it out)."]})
+            _("A reason describes why a device goes out of service; returning to active takes none (leave it out).")]})
     _check_dates(changes)
     _check_placement(hospital=changes.get("hospital", device.hospital),
                      room=changes.get("room", device.room))
@@ -132,7 +137,7 @@ def device_update(*, device, by, reason=None, **changes):
     if new_status is not None and new_status != device.status:
         device = device_set_status(device=device, by=by, status=new_status, reason=reason or "")
     if changes.get("category", device.category) != DeviceCategory.MONITOR and device.patient_id is not None:
-        raise Conflict("The monitor is assigned to a patient: unassign it before changing its category.",
+        raise Conflict(_("The monitor is assigned to a patient: unassign it before changing its category."),
                        code=errors.MONITOR_IN_USE)
     for name, value in changes.items():
         setattr(device, name, value)
@@ -169,7 +174,8 @@ def device_inventory_check(*, device, by, room):
     """Confirm where a device is: move it to `room`, stamp today, and record the check."""
     device = _locked(device)
     if room.hospital_id != device.hospital_id:
-        raise ValidationError({"room": [f"Room {room.number} is not in {device.hospital}."]})
+        raise ValidationError({"room": [_("Room %(room)s is not in %(hospital)s.") % {
+            "room": room.number, "hospital": device.hospital}]})
     InventoryCheck.objects.create(device=device, checked_by=by, from_room=device.room, to_room=room)
     device.room = room
     device.last_inventory_date = timezone.localdate()
@@ -184,17 +190,19 @@ def device_assign_patient(*, device, patient, by):
     with constraint_errors():
         device = _locked(device)
         if device.category != DeviceCategory.MONITOR:
-            message = f"Device {device.asset_number} is not a monitor (category {device.category})."
+            message = _("Device %(device)s is not a monitor (category %(category)s).") % {
+                "device": device.asset_number, "category": device.category}
             raise DomainError(message, code=errors.NOT_A_MONITOR,
-                              errors={"device": [message], "category": ["Only monitors are assigned."]})
+                              errors={"device": [message], "category": [_("Only monitors are assigned.")]})
         if device.patient_id is not None:
-            raise Conflict("This monitor is already assigned to a patient; unassign it first.",
+            raise Conflict(_("This monitor is already assigned to a patient; unassign it first."),
                            code=errors.MONITOR_IN_USE)
         if device.status != DeviceStatus.ACTIVE:
-            raise Conflict(f"Only an active monitor can be assigned (this one is {device.status}).",
+            raise Conflict(_("Only an active monitor can be assigned (this one is %(status)s).") % {
+                "status": device.status},
                            code=errors.DEVICE_NOT_ACTIVE)
         if Device.objects.filter(patient=patient).exists():
-            raise Conflict("This patient already has a monitor; unassign it first.",
+            raise Conflict(_("This patient already has a monitor; unassign it first."),
                            code=errors.PATIENT_HAS_MONITOR)
         device.patient = patient
         device.save(update_fields=["patient", "updated_at"])
@@ -205,7 +213,7 @@ def device_assign_patient(*, device, patient, by):
 def device_unassign_patient(*, device, by):
     device = _locked(device)
     if device.patient_id is None:
-        raise Conflict("This monitor is not assigned to a patient.", code=errors.MONITOR_NOT_ASSIGNED)
+        raise Conflict(_("This monitor is not assigned to a patient."), code=errors.MONITOR_NOT_ASSIGNED)
     device.patient = None
     device.save(update_fields=["patient", "updated_at"])
     return device
@@ -213,15 +221,15 @@ def device_unassign_patient(*, device, by):
 
 def device_delete(*, device, by):
     if device.patient_id is not None:
-        raise Conflict("The monitor is assigned to a patient: unassign it first, or decommission it.",
+        raise Conflict(_("The monitor is assigned to a patient: unassign it first, or decommission it."),
                        code=errors.DEVICE_IN_USE)
     try:
         with transaction.atomic():
             device.delete()
     except ProtectedError as exc:
         raise Conflict(
-            "The device has work orders, spare-part requests or readings and cannot be deleted: "
-            "decommission it instead (status decommissioned).",
+            _("The device has work orders, spare-part requests or readings and cannot be deleted: "
+              "decommission it instead (status decommissioned)."),
             code=errors.DEVICE_IN_USE,
         ) from exc
 
@@ -233,7 +241,7 @@ def room_update(serializer):
     room = Room.objects.select_for_update().get(pk=serializer.instance.pk)
     hospital = serializer.validated_data.get("hospital", room.hospital)
     if hospital.pk != room.hospital_id and room.devices.exists():
-        raise Conflict(f"Room {room.number} holds devices: move them out before moving the room to "
-                       "another hospital.", code=errors.ROOM_IN_USE)
+        raise Conflict(_("Room %(room)s holds devices: move them out before moving the room to "
+                         "another hospital.") % {"room": room.number}, code=errors.ROOM_IN_USE)
     with constraint_errors():  # a number taken in the hospital: 400 naming number (devices.models)
         return serializer.save()

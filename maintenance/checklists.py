@@ -3,6 +3,7 @@ the API and Django admin through maintenance.services. A message about one step 
 0-based index as `[i]`, the form the error handler gives a nested field error (and the form of
 workorders.checklists' messages about checklist results)."""
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from maintenance.choices import CHECKLIST_MAX_STEPS, CHECKLIST_MIN_STEPS
@@ -25,20 +26,21 @@ def duplicate_messages(steps):
 def checklist_messages(steps):
     """Every problem with `steps` as messages ([] when the checklist is fine)."""
     if not isinstance(steps, list | tuple):
-        return ["Give the checklist as a list of step texts."]
+        return [_("Give the checklist as a list of step texts.")]
     messages = []
     if not CHECKLIST_MIN_STEPS <= len(steps) <= CHECKLIST_MAX_STEPS:
-        messages.append(f"A checklist has {CHECKLIST_MIN_STEPS} to {CHECKLIST_MAX_STEPS} steps; "
-                        f"this one has {len(steps)}.")
+        messages.append(_("A checklist has %(min)s to %(max)s steps; this one has %(count)s.") % {
+            "min": CHECKLIST_MIN_STEPS, "max": CHECKLIST_MAX_STEPS, "count": len(steps)})
     for index, step in enumerate(steps):
         if not isinstance(step, str):
-            messages.append(f"[{index}] A step is a text.")
+            messages.append(f"[{index}] " + _("A step is a text."))
             continue
         text = step.strip()
         if not text:
-            messages.append(f"[{index}] A step may not be empty.")
+            messages.append(f"[{index}] " + _("A step may not be empty."))
         elif len(text) > STEP_MAX_LENGTH:
-            messages.append(f"[{index}] A step has at most {STEP_MAX_LENGTH} characters (this one has {len(text)}).")
+            messages.append(f"[{index}] " + _("A step has at most %(max)s characters (this one has %(count)s).") % {
+                "max": STEP_MAX_LENGTH, "count": len(text)})
     if not messages:
         messages = duplicate_messages(steps)
     return messages

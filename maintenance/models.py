@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Func, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from core.models import TrackedModel
@@ -29,8 +30,8 @@ def next_due_date_error(day, today=None):
     """The message for a next due date more than NEXT_DUE_MAX_YEARS ahead, else None."""
     limit = years_after(today or timezone.localdate(), NEXT_DUE_MAX_YEARS)
     if day is not None and day > limit:
-        return (f"A due date is at most {NEXT_DUE_MAX_YEARS} years ahead ({day.isoformat()} is after "
-                f"{limit.isoformat()}).")
+        return _("A due date is at most %(years)s years ahead (%(date)s is after %(limit)s).") % {
+            "years": NEXT_DUE_MAX_YEARS, "date": day.isoformat(), "limit": limit.isoformat()}
     return None
 
 

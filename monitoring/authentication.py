@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from monitoring import errors
@@ -42,11 +43,11 @@ class DeviceKeyAuthentication(authentication.BaseAuthentication):
         if not parts or parts[0].decode(errors="replace") != self.keyword:
             return None
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Send `Authorization: Device <api key>`.")
+            raise exceptions.AuthenticationFailed(_("Send `Authorization: Device <api key>`."))
         raw = parts[1].decode(errors="replace")
         key = DeviceApiKey.objects.active().filter(key_hash=hash_api_key(raw)).first()
         if key is None:
-            raise exceptions.AuthenticationFailed("Unknown or revoked device API key.", code=errors.INVALID_API_KEY)
+            raise exceptions.AuthenticationFailed(_("Unknown or revoked device API key."), code=errors.INVALID_API_KEY)
         now = timezone.now()
         if key.last_used_at is None or key.last_used_at < now - LAST_USED_RESOLUTION:
             DeviceApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from accounts.choices import Role
@@ -53,7 +54,7 @@ class _Errors:
     def _name(self, index, field, message):
         if self.single:
             return field, message
-        return f"items[{index}].{field}", f"Item {index}: {message}"
+        return f"items[{index}].{field}", _("Item %(index)s: %(message)s") % {"index": index, "message": message}
 
     def fail(self, index, field, message):
         key, message = self._name(index, field, message)
@@ -71,7 +72,7 @@ def _items(payload):
         return [payload], True
     if isinstance(payload, list):
         return payload, False
-    raise ValidationError({"non_field_errors": ["Send one reading object or a list of readings."]})
+    raise ValidationError({"non_field_errors": [_("Send one reading object or a list of readings.")]})
 
 
 def _integer(value, low=1, high=MAX_ID):
@@ -81,18 +82,19 @@ def _integer(value, low=1, high=MAX_ID):
 
 def _timestamp(value, latest):
     if not isinstance(value, str) or not value.isprintable():
-        return None, "recorded_at must be an ISO 8601 datetime string."
+        return None, _("recorded_at must be an ISO 8601 datetime string.")
     try:
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:
-            return None, "recorded_at needs a timezone offset (e.g. Z or +00:00)."
+            return None, _("recorded_at needs a timezone offset (e.g. Z or +00:00).")
         moment = moment.astimezone(UTC)
     except (ValueError, OverflowError):
-        return None, "recorded_at is not a valid ISO 8601 datetime."
+        return None, _("recorded_at is not a valid ISO 8601 datetime.")
     if moment < EARLIEST:
-        return None, f"recorded_at lies before {EARLIEST:%Y-%m-%d}."
+        return None, _("recorded_at lies before %(date)s.") % {"date": f"{EARLIEST:%Y-%m-%d}"}
     if moment > latest:
-        return None, f"recorded_at lies in the future (more than {FUTURE_SKEW_SECONDS} s ahead)."
+        return None, _("recorded_at lies in the future (more than %(seconds)s s ahead).") % {
+            "seconds": FUTURE_SKEW_SECONDS}
     return moment, None
 
 
@@ -109,25 +111,27 @@ def parse_batch(payload, *, user, device_key=None):
     items, single = _items(payload)
     errors = _Errors(single)
     if not items:
-        raise ValidationError({"non_field_errors": ["The batch is empty."]})
+        raise ValidationError({"non_field_errors": [_("The batch is empty.")]})
     if len(items) > MAX_BATCH:
-        raise ValidationError({"non_field_errors": [f"At most {MAX_BATCH} readings per request."]})
+        message = _("At most %(count)s readings per request.") % {"count": MAX_BATCH}
+        raise ValidationError({"non_field_errors": [message]})
 
     latest = timezone.now() + timedelta(seconds=FUTURE_SKEW_SECONDS)
     key_device = device_key.device_id if device_key else None
     raw = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            errors.fail(index, "non_field_errors", "Each reading must be an object.")
+            errors.fail(index, "non_field_errors", _("Each reading must be an object."))
         device_id = item.get("device", key_device)
         if _integer(device_id) is None:
-            errors.fail(index, "device", "device is required and must be an integer id.")
+            errors.fail(index, "device", _("device is required and must be an integer id."))
         patient_id = item.get("patient")
         if patient_id is not None and _integer(patient_id) is None:
-            errors.fail(index, "patient", "patient must be an integer id.")
+            errors.fail(index, "patient", _("patient must be an integer id."))
         bpm = _integer(item.get("bpm"), BPM_MIN, BPM_MAX)
         if bpm is None:
-            errors.fail(index, "bpm", f"bpm must be an integer from {BPM_MIN} to {BPM_MAX}.")
+            errors.fail(index, "bpm", _("bpm must be an integer from %(min)s to %(max)s.") % {
+                "min": BPM_MIN, "max": BPM_MAX})
         recorded_at, problem = _timestamp(item.get("recorded_at"), latest)
         if problem:
             errors.fail(index, "recorded_at", problem)
@@ -142,20 +146,21 @@ def parse_batch(payload, *, user, device_key=None):
     rows = []
     for index, device_id, patient_id, bpm, recorded_at in raw:
         if device_key and device_id != key_device:
-            errors.deny(index, "device", "This API key may only post readings for its own device.")
+            errors.deny(index, "device", _("This API key may only post readings for its own device."))
         if device_id not in devices:
-            errors.fail(index, "device", f"Unknown device {device_id}.")
+            errors.fail(index, "device", _("Unknown device %(id)s.") % {"id": device_id})
         category, assigned_patient = devices[device_id]
         if category != DeviceCategory.MONITOR:
-            errors.fail(index, "device", f"Device {device_id} is not a monitor.")
+            errors.fail(index, "device", _("Device %(id)s is not a monitor.") % {"id": device_id})
         if not is_admin and patient_id is not None and patient_id != assigned_patient:
             if device_key:
-                errors.deny(index, "patient", "A device may only post for the patient assigned to it.")
-            errors.fail(index, "patient", f"Monitor {device_id} is assigned to another patient.")
+                errors.deny(index, "patient", _("A device may only post for the patient assigned to it."))
+            errors.fail(index, "patient", _("Monitor %(id)s is assigned to another patient.") % {"id": device_id})
         patient_id = patient_id if patient_id is not None else assigned_patient
         if patient_id is None:
-            hint = "assign it to a patient first" if not is_admin else "give `patient`"
-            errors.fail(index, "patient", f"Device {device_id} has no assigned patient; {hint}.")
+            message = (_("Device %(id)s has no assigned patient; assign it to a patient first.") if not is_admin
+                       else _("Device %(id)s has no assigned patient; give `patient`."))
+            errors.fail(index, "patient", message % {"id": device_id})
         rows.append((index, device_id, patient_id, bpm, recorded_at))
 
     # Only an admin names a patient other than the monitor's own: check that one exists.
@@ -164,7 +169,7 @@ def parse_batch(payload, *, user, device_key=None):
     readings, seen = [], set()
     for index, device_id, patient_id, bpm, recorded_at in rows:
         if patient_id not in known:
-            errors.fail(index, "patient", f"Unknown patient {patient_id}.")
+            errors.fail(index, "patient", _("Unknown patient %(id)s.") % {"id": patient_id})
         if (device_id, recorded_at) not in seen:  # a repeat inside the batch counts as a duplicate
             seen.add((device_id, recorded_at))
             readings.append(ParsedReading(device_id, patient_id, bpm, recorded_at))

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from audit.choices import DataKind
@@ -42,9 +43,10 @@ class HistoryQuerySerializer(serializers.Serializer):
     def validate(self, attrs):
         for name in ("from", "to"):
             if name in attrs and attrs[name] < EARLIEST:
-                raise serializers.ValidationError({name: [f"Use a time after {EARLIEST:%Y-%m-%d}."]})
+                message = _("Use a time after %(date)s.") % {"date": f"{EARLIEST:%Y-%m-%d}"}
+                raise serializers.ValidationError({name: [message]})
         if attrs.get("from") and attrs.get("to") and attrs["from"] >= attrs["to"]:
-            raise serializers.ValidationError({"to": ["`to` must be after `from`."]})
+            raise serializers.ValidationError({"to": [_("`to` must be after `from`.")]})
         return attrs
 
 

@@ -10,6 +10,8 @@ from functools import partial
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import Conflict, DomainError
 from core.metrics import READINGS_INGESTED
@@ -75,10 +77,14 @@ def readings_ingest(batch, *, source="api"):
 
 # --- alert decisions ---------------------------------------------------------------------------
 
+_REFUSED = {"acknowledge": gettext_lazy("This alert is %(status)s; it cannot be acknowledged."),
+            "resolve": gettext_lazy("This alert is %(status)s; it cannot be resolved.")}
+
+
 def _alert_transition(alert, action):
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status not in ALERT_TRANSITIONS[action]:
-        raise Conflict(f"This alert is {alert.status}; it cannot be {action}d.", code=errors.INVALID_TRANSITION)
+        raise Conflict(_REFUSED[action] % {"status": alert.status}, code=errors.INVALID_TRANSITION)
     return alert
 
 
@@ -106,8 +112,9 @@ def alert_resolve(*, alert, by, note=""):
 def api_key_issue(*, device, by, name=""):
     """A new ingest key for a monitor; the raw key is returned once and only its hash is kept."""
     if device.category != DeviceCategory.MONITOR:
-        raise DomainError(f"Device {device.asset_number} is not a monitor: only monitors post readings.",
-                          code=errors.NOT_A_MONITOR, errors={"device": ["Only monitors get ingest keys."]})
+        raise DomainError(_("Device %(device)s is not a monitor: only monitors post readings.") % {
+            "device": device.asset_number}, code=errors.NOT_A_MONITOR,
+            errors={"device": [_("Only monitors get ingest keys.")]})
     raw, prefix, key_hash = DeviceApiKey.generate()
     key = DeviceApiKey.objects.create(device=device, name=name, prefix=prefix, key_hash=key_hash, created_by=by)
     return key, raw

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -118,8 +119,8 @@ class PatientHistoryView(generics.GenericAPIView):
         end = params.get("to") or timezone.now()
         start = params.get("from") or end - DEFAULT_BUCKET_WINDOW
         if (end - start).total_seconds() / seconds > MAX_BUCKETS:
-            raise ValidationError({"bucket": [f"At most {MAX_BUCKETS} buckets: use a wider bucket or a "
-                                              "shorter window."]})
+            raise ValidationError({"bucket": [_("At most %(count)s buckets: use a wider bucket or a "
+                                                "shorter window.") % {"count": MAX_BUCKETS}]})
         source, buckets = selectors.heart_rate_buckets(patient_id=patient.pk, start=start, end=end,
                                                        seconds=seconds)
         body = {"patient": patient.pk, "bucket": params["bucket"], "from": start, "to": end, "source": source,

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from devices.models import Hospital
@@ -37,13 +38,14 @@ class ReliabilityQuerySerializer(serializers.Serializer):
         for name in ("from", "to"):
             if not EARLIEST <= attrs[name] <= LATEST:
                 raise serializers.ValidationError(
-                    {name: [f"Use a date from {EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d}."]})
+                    {name: [_("Use a date from %(first)s to %(last)s.") % {
+                        "first": f"{EARLIEST:%Y-%m-%d}", "last": f"{LATEST:%Y-%m-%d}"}]})
         if attrs["to"] < attrs["from"]:
-            raise serializers.ValidationError({"to": ["`to` must be on or after `from`."]})
+            raise serializers.ValidationError({"to": [_("`to` must be on or after `from`.")]})
         if attrs["to"] >= years_later(attrs["from"], MAX_YEARS):
             raise serializers.ValidationError(
-                {"to": [f"The range may cover at most {MAX_YEARS} years: `to` must be before "
-                        f"{years_later(attrs['from'], MAX_YEARS):%Y-%m-%d}."]})
+                {"to": [_("The range may cover at most %(years)s years: `to` must be before %(limit)s.") % {
+                    "years": MAX_YEARS, "limit": f"{years_later(attrs['from'], MAX_YEARS):%Y-%m-%d}"}]})
         return attrs
 
 

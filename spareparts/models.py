@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from core.db import ConflictError
@@ -62,6 +63,6 @@ class SparePartRequest(TrackedModel):
 # What each constraint means when a write breaks it (core.db.constraint_errors). The monthly counter
 # makes a taken number unreachable; the unique column is the backstop.
 CONSTRAINT_ERRORS = {
-    "SparePartRequest.request_number": ConflictError(errors.REQUEST_NUMBER_TAKEN,
-                                                     "Could not allocate a request number; please retry."),
+    "SparePartRequest.request_number": ConflictError(
+        errors.REQUEST_NUMBER_TAKEN, gettext_lazy("Could not allocate a request number; please retry.")),
 }

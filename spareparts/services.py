@@ -3,6 +3,7 @@ edits only while pending, and the one decision (approve or reject) an admin make
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from core.db import constraint_errors
@@ -23,12 +24,14 @@ def _locked(spare_request):
 
 def _check_work_order(*, device, work_order):
     if work_order is not None and work_order.device_id != device.id:
-        raise ValidationError({"work_order": [f"Work order {work_order.work_number} is not for this device."]})
+        raise ValidationError({"work_order": [_("Work order %(number)s is not for this device.") % {
+            "number": work_order.work_number}]})
 
 
 def _check_pending(spare_request):
     if spare_request.status != SparePartStatus.PENDING:
-        raise Conflict(f"Request {spare_request.request_number} is already {spare_request.status}.",
+        raise Conflict(_("Request %(number)s is already %(status)s.") % {
+            "number": spare_request.request_number, "status": spare_request.status},
                        code=errors.SPARE_PART_NOT_PENDING)
 
 
@@ -56,8 +59,8 @@ def spare_part_update(*, spare_request, by, **changes):
 def _decide(*, spare_request, by, status, note):
     spare_request = _locked(spare_request)
     if status not in STATUS_TRANSITIONS[spare_request.status]:
-        raise Conflict(f"Request {spare_request.request_number} is already {spare_request.status}; "
-                       "only a pending request is decided.", code=errors.SPARE_PART_NOT_PENDING)
+        raise Conflict(_("Request %(number)s is already %(status)s; only a pending request is decided.") % {
+            "number": spare_request.request_number, "status": spare_request.status}, code=errors.SPARE_PART_NOT_PENDING)
     spare_request.status = status
     spare_request.decided_by = by
     spare_request.decided_at = timezone.now()

@@ -7,6 +7,7 @@ one result; results are stored in the checklist's order, whatever order they cam
 Errors name `checklist_results`, each message starting with the item's 0-based index as `[i]`
 (the same form the error handler gives a nested field error)."""
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 FIELD = "checklist_results"
@@ -25,17 +26,18 @@ def clean_results(checklist, results):
     known = steps(checklist)
     if not known:
         if results:
-            raise ValidationError({FIELD: ["This work order has no checklist, so it takes no checklist results."]})
+            raise ValidationError({FIELD: [_("This work order has no checklist, so it takes no checklist results.")]})
         return []
     errors, seen = [], {}
     for index, result in enumerate(results):
         step = result["step"]
         if step not in known:
-            errors.append(f"[{index}] step: {step!r} is not a step of this work order's checklist "
-                          "(give the step's exact text).")
+            errors.append(f"[{index}] step: " + _("%(step)r is not a step of this work order's checklist "
+                                                    "(give the step's exact text).") % {"step": step})
         elif step in seen:
-            errors.append(f"[{index}] step: {step!r} already has a result at [{seen[step]}]; "
-                          "give each step at most once.")
+            errors.append(f"[{index}] step: " + _("%(step)r already has a result at [%(first)s]; "
+                                                    "give each step at most once.") % {
+                "step": step, "first": seen[step]})
         else:
             seen[step] = index
     if errors:

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from core.db import ConflictError
@@ -112,5 +113,6 @@ class WorkOrder(TrackedModel):
 # What each constraint means when a write breaks it (core.db.constraint_errors). The monthly counter
 # makes a taken number unreachable; the unique column is the backstop.
 CONSTRAINT_ERRORS = {
-    "WorkOrder.work_number": ConflictError(errors.WORK_NUMBER_TAKEN, "Could not allocate a work number; please retry."),
+    "WorkOrder.work_number": ConflictError(errors.WORK_NUMBER_TAKEN,
+                                           gettext_lazy("Could not allocate a work number; please retry.")),
 }

@@ -1,5 +1,7 @@
 """Work-order photos: JPEG, PNG, GIF or WebP, decoded and verified by Pillow (core.uploads), 5 MB at most."""
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from core.uploads import Kind, UploadRule, check_upload
@@ -10,10 +12,10 @@ RULE = UploadRule(
     kinds=(Kind("image/jpeg", "jpg", pillow_format="JPEG"), Kind("image/png", "png", pillow_format="PNG"),
            Kind("image/gif", "gif", pillow_format="GIF"), Kind("image/webp", "webp", pillow_format="WEBP")),
     max_bytes=MAX_PHOTO_BYTES,
-    too_large=f"The photo exceeds {MAX_PHOTO_BYTES // (1024 * 1024)} MB.",
-    too_large_detail="The photo is larger than 5 MB.",
+    too_large=format_lazy(gettext_lazy("The photo exceeds {mb} MB."), mb=MAX_PHOTO_BYTES // 2**20),
+    too_large_detail=format_lazy(gettext_lazy("The photo is larger than {mb} MB."), mb=MAX_PHOTO_BYTES // 2**20),
     too_large_code="photo_too_large",
-    not_allowed="Upload a JPEG, PNG, GIF or WebP image.",
+    not_allowed=gettext_lazy("Upload a JPEG, PNG, GIF or WebP image."),
     unreadable=serializers.ImageField.default_error_messages["invalid_image"],
 )
 # Stored extension -> the content type the photo route serves it with.

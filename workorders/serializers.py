@@ -1,4 +1,5 @@
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -24,7 +25,7 @@ RESULTS_HELP = ("The results recorded so far, one per step at most (replaces the
 class StrictBooleanField(serializers.BooleanField):
     """JSON true or false only: "yes", "0" or 1 is a 400, not a guess (a failed step must be said)."""
 
-    default_error_messages = {"invalid": "Must be true or false."}
+    default_error_messages = {"invalid": gettext_lazy("Must be true or false.")}
 
     def to_internal_value(self, data):
         if not isinstance(data, bool):

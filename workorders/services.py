@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from accounts.choices import Role
@@ -30,20 +31,22 @@ def _locked(work_order):
 
 def _check_not_closed(work_order):
     if work_order.status == WorkOrderStatus.CLOSED:
-        raise Conflict(f"Work order {work_order.work_number} is closed; a closed work order is final.",
+        raise Conflict(_("Work order %(number)s is closed; a closed work order is final.") % {
+            "number": work_order.work_number},
                        code=errors.WORK_ORDER_CLOSED)
 
 
 def _check_transition(work_order, to_status):
     _check_not_closed(work_order)
     if to_status not in STATUS_TRANSITIONS[work_order.status]:
-        raise Conflict(f"A work order cannot go from {work_order.status} to {to_status} "
-                       "(open -> in_progress -> closed).", code=errors.INVALID_TRANSITION)
+        raise Conflict(_("A work order cannot go from %(status)s to %(target)s "
+                         "(open -> in_progress -> closed).") % {"status": work_order.status, "target": to_status},
+                       code=errors.INVALID_TRANSITION)
 
 
 def _check_engineer(user, field="assigned_to"):
     if user is not None and (user.role != Role.ENGINEER or not user.is_active):
-        raise ValidationError({field: [f"User {user.pk} is not an active engineer."]})
+        raise ValidationError({field: [_("User %(id)s is not an active engineer.") % {"id": user.pk}]})
 
 
 @transaction.atomic
@@ -53,12 +56,13 @@ def workorder_create(*, by, device, description, work_type, priority, due_date=N
     A corrective work order is linked to the device's open downtime period that has none yet (the
     device went out of service before anyone reported why)."""
     if device.status == DeviceStatus.DECOMMISSIONED:
-        raise Conflict("The device is decommissioned; it takes no more work orders.", code=errors.DEVICE_DECOMMISSIONED)
+        raise Conflict(_("The device is decommissioned; it takes no more work orders."),
+                       code=errors.DEVICE_DECOMMISSIONED)
     today = timezone.localdate()
     if due_date is None:
         due_date = today + timedelta(days=DUE_DAYS_BY_PRIORITY[priority])
     elif due_date < today:
-        raise ValidationError({"due_date": ["The due date cannot be in the past."]})
+        raise ValidationError({"due_date": [_("The due date cannot be in the past.")]})
     with constraint_errors():  # a taken work number: 409 work_number_taken (workorders.models)
         work_order = WorkOrder(
             work_number=next_work_number(), device=device, description=description, work_type=work_type,
@@ -115,7 +119,7 @@ def workorder_close(*, work_order, by, technical_action=None):
     missing = checklists.missing_steps(work_order.checklist, work_order.checklist_results)
     if missing:
         refusals[checklists.FIELD] = [
-            f"Closing needs a result for every checklist step; missing: {'; '.join(missing)}."]
+            _("Closing needs a result for every checklist step; missing: %(steps)s.") % {"steps": "; ".join(missing)}]
     if refusals:
         raise ValidationError(refusals)
     work_order.technical_action = action
@@ -162,7 +166,8 @@ def workorder_update(*, work_order, by, **changes):
     if new_status is not None and new_status != work_order.status:
         transition = _TRANSITION_SERVICES.get(new_status)
         if transition is None:
-            raise Conflict(f"A work order cannot go back to {new_status}.", code=errors.INVALID_TRANSITION)
+            raise Conflict(_("A work order cannot go back to %(status)s.") % {"status": new_status},
+                           code=errors.INVALID_TRANSITION)
         work_order = transition(work_order=work_order, by=by)
     return work_order
 
@@ -172,7 +177,7 @@ def workorder_update_description(*, work_order, by, description=None):
     """The reporting nurse may correct the description while the work order is still open."""
     work_order = _locked(work_order)
     if work_order.status != WorkOrderStatus.OPEN:
-        raise Conflict("Only an open work order's description can be edited by its reporter.",
+        raise Conflict(_("Only an open work order's description can be edited by its reporter."),
                        code=errors.WORK_ORDER_NOT_OPEN)
     if description is not None:
         work_order.description = description
@@ -190,5 +195,5 @@ def workorder_delete(*, work_order, by):
             if photo:
                 transaction.on_commit(lambda: photo.storage.delete(photo.name))
     except ProtectedError as exc:
-        raise Conflict("The work order has spare-part requests and cannot be deleted.",
+        raise Conflict(_("The work order has spare-part requests and cannot be deleted."),
                        code=errors.WORK_ORDER_IN_USE) from exc

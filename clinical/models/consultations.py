@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from clinical.choices import ConsultationStatus, NoteType
@@ -141,5 +142,5 @@ class ConsultationNote(models.Model):
 
 # What each constraint means when a write breaks it (core.db.constraint_errors).
 CONSTRAINT_ERRORS = {
-    "Consultation.appointment": FieldError("appointment", "This appointment already has a consultation."),
+    "Consultation.appointment": FieldError("appointment", gettext_lazy("This appointment already has a consultation.")),
 }

@@ -1,6 +1,7 @@
 """The clinical directory: the doctors who practise in the departments (organisation.Department)."""
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from accounts.choices import ApprovalStatus, Role
 from core.db import FieldError
@@ -54,13 +55,13 @@ class DoctorProfile(models.Model):
         return self.user.is_active and self.user.approval_status == ApprovalStatus.APPROVED
 
 
-LICENCE_OR_USER_TAKEN = "This licence number (or doctor user) already has a profile."
+LICENCE_OR_USER_TAKEN = gettext_lazy("This licence number (or doctor user) already has a profile.")
 
 # What each constraint means when a write breaks it (core.db.constraint_errors). The serializers
 # check the licence and the user link first; a lost race is still a 400.
 CONSTRAINT_ERRORS = {
     # organisation depends on no project app, so the app that serves department routes speaks for it.
-    "organisation.Department.name": FieldError("name", "A department with this name already exists."),
+    "organisation.Department.name": FieldError("name", gettext_lazy("A department with this name already exists.")),
     "DoctorProfile.medical_license_number": FieldError("medical_license_number", LICENCE_OR_USER_TAKEN),
     "DoctorProfile.user": FieldError("medical_license_number", LICENCE_OR_USER_TAKEN),
 }

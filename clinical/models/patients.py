@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from clinical.choices import BloodType, DocumentKind, Sex
@@ -209,5 +210,6 @@ class PatientDocument(models.Model):
 
 # What each constraint means when a write breaks it (core.db.constraint_errors).
 CONSTRAINT_ERRORS = {
-    "clinical_mapping_unique_pair": FieldError("patient", "This patient is already mapped to this doctor."),
+    "clinical_mapping_unique_pair": FieldError("patient",
+                                               gettext_lazy("This patient is already mapped to this doctor.")),
 }

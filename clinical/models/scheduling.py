@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from clinical import errors
@@ -186,7 +187,9 @@ class AppointmentHistory(models.Model):
 # services' own checks give, for the write that passed them and lost the race.
 CONSTRAINT_ERRORS = {
     # The GiST exclusion constraint of migration 0004 (PostgreSQL only; SQLite checks in code).
-    "clinical_timeslot_no_overlap": FieldError("start_time", "This slot overlaps another slot of the same doctor."),
-    "clinical_timeslot_end_after_start": FieldError("end_time", "end_time must be after start_time."),
-    "clinical_appointment_one_live_per_slot": ConflictError(errors.SLOT_TAKEN, "This time slot is already taken."),
+    "clinical_timeslot_no_overlap": FieldError("start_time",
+                                               gettext_lazy("This slot overlaps another slot of the same doctor.")),
+    "clinical_timeslot_end_after_start": FieldError("end_time", gettext_lazy("end_time must be after start_time.")),
+    "clinical_appointment_one_live_per_slot": ConflictError(errors.SLOT_TAKEN,
+                                                            gettext_lazy("This time slot is already taken.")),
 }

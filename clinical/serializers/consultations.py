@@ -1,4 +1,5 @@
 """A consultation and its vital signs, prescriptions and notes."""
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -51,10 +52,10 @@ class VitalSignsSerializer(AuditedReadMixin, serializers.ModelSerializer):
     def validate(self, attrs):
         measured = {name: value for name, value in attrs.items() if value is not None}
         if not measured:
-            raise serializers.ValidationError("Give at least one measurement.")
+            raise serializers.ValidationError(_("Give at least one measurement."))
         systolic, diastolic = measured.get("systolic_bp"), measured.get("diastolic_bp")
         if systolic is not None and diastolic is not None and diastolic >= systolic:
-            raise serializers.ValidationError({"diastolic_bp": ["diastolic_bp must be below systolic_bp."]})
+            raise serializers.ValidationError({"diastolic_bp": [_("diastolic_bp must be below systolic_bp.")]})
         return attrs
 
 

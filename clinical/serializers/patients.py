@@ -1,5 +1,7 @@
 """Patient records, the doctors caring for them, and their documents."""
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
@@ -50,7 +52,8 @@ class PatientSerializer(AuditedReadMixin, serializers.ModelSerializer):
     audit_read = (DataKind.PATIENT_RECORD, "pk")
     user = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(role=Role.PATIENT), required=False, allow_null=True,
-        validators=[UniqueValidator(queryset=Patient.objects.all(), message="This login has a record already.")],
+        validators=[UniqueValidator(queryset=Patient.objects.all(),
+                                    message=gettext_lazy("This login has a record already."))],
         help_text="The patient's login, when they have one (links the record to it).",
     )
     department_name = serializers.CharField(source="department.name", read_only=True, allow_null=True)
@@ -68,7 +71,7 @@ class PatientSerializer(AuditedReadMixin, serializers.ModelSerializer):
 
     def validate_date_of_birth(self, value):
         if value and value > timezone.localdate():
-            raise serializers.ValidationError("The date of birth cannot be in the future.")
+            raise serializers.ValidationError(_("The date of birth cannot be in the future."))
         return value
 
     def validate(self, attrs):
@@ -76,7 +79,7 @@ class PatientSerializer(AuditedReadMixin, serializers.ModelSerializer):
         high = attrs.get("hr_high", getattr(self.instance, "hr_high", DEFAULT_HR_HIGH))
         if low >= high:
             field = "hr_low" if "hr_low" in attrs else "hr_high"
-            raise serializers.ValidationError({field: ["hr_low must be below hr_high."]})
+            raise serializers.ValidationError({field: [_("hr_low must be below hr_high.")]})
         return attrs
 
 

@@ -1,5 +1,6 @@
 """Time slots, availability, appointments, their history and statistics."""
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from audit.choices import DataKind
@@ -31,7 +32,7 @@ class TimeSlotSerializer(serializers.ModelSerializer):
         start = attrs.get("start_time", getattr(self.instance, "start_time", None))
         end = attrs.get("end_time", getattr(self.instance, "end_time", None))
         if start is not None and end is not None and end <= start:
-            raise serializers.ValidationError({"end_time": ["end_time must be after start_time."]})
+            raise serializers.ValidationError({"end_time": [_("end_time must be after start_time.")]})
         return attrs
 
 
@@ -58,7 +59,7 @@ class BulkSlotsSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["end_time"] <= attrs["start_time"]:
-            raise serializers.ValidationError({"end_time": ["end_time must be after start_time."]})
+            raise serializers.ValidationError({"end_time": [_("end_time must be after start_time.")]})
         attrs["weekdays"] = set(attrs["weekdays"])
         return attrs
 
@@ -154,9 +155,10 @@ class StatisticsQuerySerializer(serializers.Serializer):
         date_to = attrs.get("date_to") or today
         date_from = attrs.get("date_from") or date_to.replace(day=1)
         if date_from > date_to:
-            raise serializers.ValidationError({"date_from": ["date_from must not be after date_to."]})
+            raise serializers.ValidationError({"date_from": [_("date_from must not be after date_to.")]})
         if (date_to - date_from).days > 366:
-            raise serializers.ValidationError({"date_to": ["The range may cover at most 366 days."]})
+            message = _("The range may cover at most %(days)s days.") % {"days": 366}
+            raise serializers.ValidationError({"date_to": [message]})
         return {"date_from": date_from, "date_to": date_to}
 
 

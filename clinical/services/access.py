@@ -9,6 +9,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from rest_framework.exceptions import ValidationError
 
 from accounts.choices import Role
@@ -30,10 +32,10 @@ def break_glass_grant(*, user, patient, reason):
     user's care needs no grant (409 already_in_care)."""
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_LENGTH:
-        raise ValidationError({"reason": [f"Give the reason for emergency access in at least {MIN_REASON_LENGTH} "
-                                          "characters."]})
+        message = _("Give the reason for emergency access in at least %(count)s characters.")
+        raise ValidationError({"reason": [message % {"count": MIN_REASON_LENGTH}]})
     if Patient.objects.in_care_of(user).filter(pk=patient.pk).exists():
-        raise Conflict("This patient is already in your care: open the record without emergency access.",
+        raise Conflict(_("This patient is already in your care: open the record without emergency access."),
                        code=errors.ALREADY_IN_CARE)
     now = timezone.now()
     grant = BreakGlassGrant.objects.create(user=user, patient=patient, reason=reason, created_at=now,
@@ -47,8 +49,8 @@ def break_glass_revoke(*, grant, by):
     """End a live grant now (admins). One already revoked or expired is a 409 grant_not_live, unchanged."""
     grant = BreakGlassGrant.objects.select_for_update().get(pk=grant.pk)
     if not grant.is_live:
-        state = "revoked" if grant.revoked_at is not None else "expired"
-        raise Conflict(f"This grant is already {state}.", code=errors.GRANT_NOT_LIVE)
+        state = pgettext("grant", "revoked") if grant.revoked_at is not None else pgettext("grant", "expired")
+        raise Conflict(_("This grant is already %(state)s.") % {"state": state}, code=errors.GRANT_NOT_LIVE)
     grant.revoked_at = timezone.now()
     grant.revoked_by = by
     grant.save(update_fields=["revoked_at", "revoked_by"])

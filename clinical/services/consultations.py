@@ -2,6 +2,8 @@
 consultation, so both of those services live here, next to the lock order they share."""
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from clinical import errors
 from clinical.choices import CONSULTABLE_STATUSES, CONSULTATION_TRANSITIONS, AppointmentStatus, ConsultationStatus
@@ -25,7 +27,7 @@ def _lock_visit(consultation):
 def _open_consultation(consultation, what):
     consultation = _lock_consultation(consultation)
     if consultation.is_completed:
-        raise Conflict(f"This consultation is completed; {what} can no longer be changed.",
+        raise Conflict(_("This consultation is completed; %(what)s can no longer be changed.") % {"what": what},
                        code=errors.CONSULTATION_COMPLETED)
     return consultation
 
@@ -41,7 +43,8 @@ def _consultation_finish(consultation):
 def consultation_create(*, appointment, by, **fields):
     appointment = lock_appointment(appointment)
     if appointment.status not in CONSULTABLE_STATUSES:
-        raise Conflict(f"A consultation cannot be opened for an appointment that is {appointment.status}.",
+        raise Conflict(_("A consultation cannot be opened for an appointment that is %(status)s.") % {
+            "status": appointment.status},
                        code=errors.INVALID_TRANSITION)
     with constraint_errors():  # one per appointment: a 400 naming appointment (clinical.models)
         return Consultation.objects.create(appointment=appointment, **fields)
@@ -49,7 +52,7 @@ def consultation_create(*, appointment, by, **fields):
 
 @transaction.atomic
 def consultation_update(*, consultation, by, **fields):
-    consultation = _open_consultation(consultation, "it")
+    consultation = _open_consultation(consultation, pgettext("consultation", "it"))
     for name, value in fields.items():
         setattr(consultation, name, value)
     consultation.save()
@@ -58,7 +61,8 @@ def consultation_update(*, consultation, by, **fields):
 
 def _consultation_transition(consultation, target):
     if target not in CONSULTATION_TRANSITIONS[consultation.status]:
-        raise Conflict(f"A consultation that is {consultation.status} cannot become {target}.",
+        raise Conflict(_("A consultation that is %(status)s cannot become %(target)s.") % {
+            "status": consultation.status, "target": target},
                        code=errors.INVALID_TRANSITION)
 
 
@@ -97,17 +101,17 @@ def appointment_complete(*, appointment, by):
 
 @transaction.atomic
 def vital_signs_add(*, consultation, by, **fields):
-    consultation = _open_consultation(consultation, "its vital signs")
+    consultation = _open_consultation(consultation, pgettext("consultation", "its vital signs"))
     return VitalSigns.objects.create(consultation=consultation, recorded_by=by, **fields)
 
 
 @transaction.atomic
 def prescription_add(*, consultation, by, **fields):
-    consultation = _open_consultation(consultation, "its prescriptions")
+    consultation = _open_consultation(consultation, pgettext("consultation", "its prescriptions"))
     return Prescription.objects.create(consultation=consultation, prescribed_by=by, **fields)
 
 
 @transaction.atomic
 def note_add(*, consultation, by, **fields):
-    consultation = _open_consultation(consultation, "its notes")
+    consultation = _open_consultation(consultation, pgettext("consultation", "its notes"))
     return ConsultationNote.objects.create(consultation=consultation, author=by, **fields)

@@ -1,9 +1,12 @@
 """Who acts for which doctor, and which doctors may hold slots, appointments and patients."""
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError
 
 from accounts.choices import Role
 
-NOT_PRACTISING = "This doctor is not approved and active: approve the sign-up (or reactivate the account) first."
+NOT_PRACTISING = gettext_lazy("This doctor is not approved and active: approve the sign-up (or reactivate the "
+                              "account) first.")
 
 
 def acting_doctor(*, by, requested):
@@ -12,12 +15,12 @@ def acting_doctor(*, by, requested):
     if by.role == Role.DOCTOR:
         own = getattr(by, "doctor_profile", None)
         if own is None:
-            raise ValidationError({"doctor": ["Your account has no doctor profile."]})
+            raise ValidationError({"doctor": [_("Your account has no doctor profile.")]})
         if requested is not None and requested != own:
-            raise ValidationError({"doctor": ["A doctor may act only for themself."]})
+            raise ValidationError({"doctor": [_("A doctor may act only for themself.")]})
         return own
     if requested is None:
-        raise ValidationError({"doctor": ["This field is required."]})
+        raise ValidationError({"doctor": [_("This field is required.")]})
     return requested
 
 

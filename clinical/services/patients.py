@@ -3,6 +3,7 @@ import uuid
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from accounts.choices import Role
@@ -50,7 +51,7 @@ def mapping_create(*, patient, doctor, by):
 def document_upload(*, patient, by, file, content_type, extension, **fields):
     consultation = fields.get("consultation")
     if consultation is not None and consultation.appointment.patient_id != patient.pk:
-        raise ValidationError({"consultation": ["This consultation belongs to another patient."]})
+        raise ValidationError({"consultation": [_("This consultation belongs to another patient.")]})
     original_name = (file.name or "")[:255]
     file.name = f"{uuid.uuid4().hex}.{extension}"  # the stored name reveals nothing and cannot be guessed
     return PatientDocument.objects.create(

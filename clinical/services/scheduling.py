@@ -4,6 +4,8 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from rest_framework.exceptions import ValidationError
 
 from accounts.choices import Role
@@ -31,12 +33,12 @@ def _check_not_past(slot):
     day) or the start time (earlier today)."""
     if slot.has_started:
         if slot.date < timezone.localdate():
-            raise ValidationError({"date": ["A slot cannot be in the past: choose today or a later date."]})
-        raise ValidationError({"start_time": ["This start time has already passed today: choose a later one."]})
+            raise ValidationError({"date": [_("A slot cannot be in the past: choose today or a later date.")]})
+        raise ValidationError({"start_time": [_("This start time has already passed today: choose a later one.")]})
 
 
 def _overlap_error():
-    return ValidationError({"start_time": ["This slot overlaps another slot of the same doctor."]})
+    return ValidationError({"start_time": [_("This slot overlaps another slot of the same doctor.")]})
 
 
 def _save_slot(slot):
@@ -64,18 +66,20 @@ def timeslot_create(*, doctor, date, start_time, end_time):
 def _lock_unbooked_slot(slot, verb):
     slot = TimeSlot.objects.select_for_update().get(pk=slot.pk)
     if slot.appointments.live().exists():
-        raise Conflict(f"This slot holds a live appointment and cannot be {verb}.", code=errors.SLOT_BOOKED)
+        raise Conflict(_("This slot holds a live appointment and cannot be %(verb)s.") % {"verb": verb},
+                       code=errors.SLOT_BOOKED)
     # Cancelled appointments keep pointing at their slot (their history shows when they were):
     # such a slot stays bookable but is neither moved nor deleted.
     if slot.appointments.exists():
-        raise Conflict(f"Cancelled appointments refer to this slot; it cannot be {verb}.", code=errors.SLOT_HAS_HISTORY)
+        raise Conflict(_("Cancelled appointments refer to this slot; it cannot be %(verb)s.") % {"verb": verb},
+                       code=errors.SLOT_HAS_HISTORY)
     return slot
 
 
 @transaction.atomic
 def timeslot_update(*, slot, by, **fields):
     _lock_doctor(slot.doctor)
-    slot = _lock_unbooked_slot(slot, "changed")
+    slot = _lock_unbooked_slot(slot, pgettext("slot", "changed"))
     for name, value in fields.items():
         setattr(slot, name, value)
     _check_not_past(slot)  # a free slot may be moved, but not into the past
@@ -84,7 +88,7 @@ def timeslot_update(*, slot, by, **fields):
 
 @transaction.atomic
 def timeslot_delete(*, slot, by):
-    slot = _lock_unbooked_slot(slot, "deleted")
+    slot = _lock_unbooked_slot(slot, pgettext("slot", "deleted"))
     slot.delete()
 
 
@@ -109,14 +113,14 @@ def timeslot_bulk_create(*, doctor, date_from, date_to, weekdays, start_time, en
     of the day."""
     today = timezone.localdate()
     if date_from < today:
-        raise ValidationError({"date_from": ["A run of slots cannot start in the past: choose today or later."]})
+        raise ValidationError({"date_from": [_("A run of slots cannot start in the past: choose today or later.")]})
     if date_to < date_from:
-        raise ValidationError({"date_to": ["date_to must not be before date_from."]})
+        raise ValidationError({"date_to": [_("date_to must not be before date_from.")]})
     if (date_to - date_from).days + 1 > MAX_BULK_DAYS:
-        raise ValidationError({"date_to": [f"A run may cover at most {MAX_BULK_DAYS} days."]})
+        raise ValidationError({"date_to": [_("A run may cover at most %(days)s days.") % {"days": MAX_BULK_DAYS}]})
     times = _day_slot_times(start_time, end_time, slot_minutes)
     if not times:
-        raise ValidationError({"slot_minutes": ["No slot of this length fits between start_time and end_time."]})
+        raise ValidationError({"slot_minutes": [_("No slot of this length fits between start_time and end_time.")]})
     doctor = _lock_doctor(doctor)
     check_practising(doctor)
     now = timezone.localtime().time()
@@ -156,7 +160,7 @@ def _record(appointment, *, by, from_status="", from_slot=None, note=""):
 
 
 def _slot_taken():
-    return Conflict("This time slot is already taken.", code=errors.SLOT_TAKEN)
+    return Conflict(_("This time slot is already taken."), code=errors.SLOT_TAKEN)
 
 
 def _claimable_slot(slot, field="slot"):
@@ -164,9 +168,9 @@ def _claimable_slot(slot, field="slot"):
     one already holding a live appointment (409)."""
     slot = TimeSlot.objects.select_for_update().select_related("doctor__user").get(pk=slot.pk)
     if slot.has_started:
-        raise ValidationError({field: ["This slot lies in the past."]})
+        raise ValidationError({field: [_("This slot lies in the past.")]})
     if not slot.doctor.is_practising:
-        raise ValidationError({field: ["This slot's doctor is not approved and active; choose another doctor."]})
+        raise ValidationError({field: [_("This slot's doctor is not approved and active; choose another doctor.")]})
     if slot.appointments.live().exists():
         raise _slot_taken()
     return slot
@@ -179,7 +183,7 @@ def booking_patient(*, by, patient=None):
         return patient
     own = getattr(by, "patient_record", None) if by.role == Role.PATIENT else None
     if own is None or own.is_archived:
-        raise ValidationError({"patient": ["This field is required."]})
+        raise ValidationError({"patient": [_("This field is required.")]})
     return own
 
 
@@ -188,7 +192,7 @@ def appointment_book(*, slot, by, patient=None, reason="", doctor=None):
     """The doctor comes from the slot; a client that names one anyway must name that one."""
     patient = booking_patient(by=by, patient=patient)
     if doctor is not None and doctor.pk != slot.doctor_id:
-        raise ValidationError({"doctor": ["This slot belongs to another doctor."]})
+        raise ValidationError({"doctor": [_("This slot belongs to another doctor.")]})
     slot = _claimable_slot(slot)
     with constraint_errors():  # a concurrent booking won the partial unique index: 409 slot_taken
         appointment = Appointment.objects.create(
@@ -207,7 +211,8 @@ def transition_appointment(appointment, target, *, by, note="", check=None, **ch
     appointment = lock_appointment(appointment)
     current = appointment.status
     if not can_transition(current, target):
-        raise Conflict(f"An appointment that is {current} cannot become {target}.", code=errors.INVALID_TRANSITION)
+        raise Conflict(_("An appointment that is %(status)s cannot become %(target)s.") % {
+            "status": current, "target": target}, code=errors.INVALID_TRANSITION)
     if check is not None:
         check(appointment)
     appointment.status = target
@@ -231,8 +236,9 @@ def appointment_cancel(*, appointment, by, reason=""):
 
 def _check_slot_started(appointment):
     if not appointment.slot.has_started:
-        raise Conflict(f"The appointment starts at {appointment.slot.starts_at.isoformat()}: a patient can be "
-                       "marked as a no-show only once it has started (cancel it instead).", code=errors.NOT_STARTED)
+        raise Conflict(_("The appointment starts at %(start)s: a patient can be marked as a no-show only once it "
+                         "has started (cancel it instead).") % {"start": appointment.slot.starts_at.isoformat()},
+                       code=errors.NOT_STARTED)
 
 
 @transaction.atomic
@@ -248,12 +254,12 @@ def appointment_reschedule(*, appointment, slot, by):
     """Move to another free slot of the same doctor in one step; the old slot is freed."""
     appointment = lock_appointment(appointment)
     if appointment.status not in RESCHEDULABLE_STATUSES:
-        raise Conflict(f"An appointment that is {appointment.status} cannot be rescheduled.",
+        raise Conflict(_("An appointment that is %(status)s cannot be rescheduled.") % {"status": appointment.status},
                        code=errors.INVALID_TRANSITION)
     if slot.doctor_id != appointment.doctor_id:
-        raise ValidationError({"slot": ["The new slot must belong to the same doctor."]})
+        raise ValidationError({"slot": [_("The new slot must belong to the same doctor.")]})
     if slot.pk == appointment.slot_id:
-        raise ValidationError({"slot": ["The appointment already holds this slot."]})
+        raise ValidationError({"slot": [_("The appointment already holds this slot.")]})
     slot = _claimable_slot(slot)
     old_slot, old_status = appointment.slot, appointment.status
     appointment.slot = slot
