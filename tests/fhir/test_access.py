@@ -152,3 +152,21 @@ def test_an_unexpected_error_is_a_500_operation_outcome(admin_client, monkeypatc
     monkeypatch.setattr(views.mapping, "patient_resource", broken)
     issue = outcome(admin_client.get(f"/fhir/Patient/{PatientFactory().pk}"), 500, "exception")
     assert "boom" not in issue["diagnostics"]
+
+
+def test_a_database_failure_is_a_503_operation_outcome(admin_client, monkeypatch):
+    from django.db import OperationalError
+
+    from fhir import views
+
+    def down(patient):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(views.mapping, "patient_resource", down)
+    outcome(admin_client.get(f"/fhir/Patient/{PatientFactory().pk}"), 503, "transient")
+
+
+def test_head_answers_as_get_without_a_body(admin_client):
+    response = admin_client.head(f"/fhir/Patient/{PatientFactory().pk}")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/fhir+json")
+    assert response.content == b""
