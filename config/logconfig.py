@@ -67,11 +67,14 @@ class RedactingFilter(logging.Filter):
 
 
 class JsonLineFormatter(JsonFormatter):
-    """python-json-logger's formatter with the field names above; Django's request object (an extra
-    of django.request's records) is shown as its method and path only."""
+    """python-json-logger's formatter with the field names above; request_id is null outside a request
+    or job; Django's request object (an extra of django.request's records) is shown as its method and
+    path only."""
 
     def add_fields(self, log_data, record, message_dict):
         super().add_fields(log_data, record, message_dict)
+        if log_data.get("request_id") == "-":  # the plain format's "none"
+            log_data["request_id"] = None
         request = log_data.pop("request", None)
         if request is not None and hasattr(request, "path"):
             log_data["path"] = request.path

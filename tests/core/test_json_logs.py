@@ -16,6 +16,7 @@ from django.utils.log import configure_logging
 from accounts.choices import Role
 from config.logconfig import REDACTED, logging_config, redact_text
 from core.jobs import run_job
+from core.middleware import set_request_id
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +85,13 @@ def test_a_job_line_carries_its_run_id_and_no_user(json_lines):
     (line,) = json_lines()
     assert line["logger"] == "meditrack.jobs" and line["request_id"].startswith("job-sample-")
     assert line["user_id"] is None and line["route"] is None
+
+
+def test_a_line_outside_any_request_has_null_context(json_lines):
+    set_request_id("-")
+    logging.getLogger("meditrack.test").info("starting")
+    (line,) = json_lines()
+    assert (line["request_id"], line["user_id"], line["route"]) == (None, None, None)
 
 
 def test_plain_format_stays_readable():
