@@ -10,6 +10,7 @@ pairs of those keys in the message itself."""
 import logging
 import re
 
+from django.core.exceptions import ImproperlyConfigured
 from pythonjsonlogger.json import JsonFormatter
 
 # Keys whose values never reach a log: credentials and one-time codes, and clinical free text.
@@ -83,7 +84,7 @@ class JsonLineFormatter(JsonFormatter):
 
 def logging_config(*, level, log_format="plain"):
     if log_format not in ("json", "plain"):
-        raise ValueError(f"LOG_FORMAT: json or plain, not {log_format!r}")
+        raise ImproperlyConfigured(f"LOG_FORMAT: json or plain, not {log_format!r}")
     return {
         "version": 1,
         "disable_existing_loggers": False,

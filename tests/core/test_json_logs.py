@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.log import configure_logging
 
 from accounts.choices import Role
@@ -98,7 +99,7 @@ def test_plain_format_stays_readable():
     config = logging_config(level="INFO", log_format="plain")
     assert config["handlers"]["console"]["formatter"] == "plain"
     assert "redact" in config["handlers"]["console"]["filters"]
-    with pytest.raises(ValueError, match="LOG_FORMAT"):
+    with pytest.raises(ImproperlyConfigured, match="LOG_FORMAT"):
         logging_config(level="INFO", log_format="xml")
 
 
