@@ -240,4 +240,4 @@ class TokenVerifySerializer(jwt_serializers.TokenVerifySerializer):
         try:
             return super().validate(attrs)
         except serializers.ValidationError as exc:
-            raise InvalidToken("Token is blacklisted") from exc
+            raise InvalidToken(_("Token is blacklisted")) from exc

@@ -5,6 +5,7 @@ looks like "nothing happened")."""
 import django_filters
 from django import forms
 from django.apps import apps
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -24,8 +25,8 @@ class ObjectTypeField(forms.CharField):
             return None
         app_label, _, model = value.partition(".")
         if not _is_model(app_label, model):
-            raise forms.ValidationError('Give "<app_label>.<model>" of a known model, e.g. "clinical.patient".',
-                                        code="invalid")
+            raise forms.ValidationError(
+                gettext('Give "<app_label>.<model>" of a known model, e.g. "clinical.patient".'), code="invalid")
         return app_label, model
 
 

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -42,5 +43,5 @@ class AuditCursorPagination(CursorPagination):
         try:
             return super().decode_cursor(request)
         except NotFound as exc:
-            raise ValidationError({self.cursor_query_param: ["Invalid cursor: use the next or previous link "
-                                                             "of a page."]}) from exc
+            raise ValidationError({self.cursor_query_param: [_("Invalid cursor: use the next or previous link "
+                                                               "of a page.")]}) from exc

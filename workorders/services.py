@@ -115,7 +115,7 @@ def workorder_close(*, work_order, by, technical_action=None):
     action = work_order.technical_action if technical_action is None else technical_action
     refusals = {}
     if not action.strip():
-        refusals["technical_action"] = ["Closing a work order requires the technical action taken."]
+        refusals["technical_action"] = [_("Closing a work order requires the technical action taken.")]
     missing = checklists.missing_steps(work_order.checklist, work_order.checklist_results)
     if missing:
         refusals[checklists.FIELD] = [
