@@ -42,8 +42,10 @@ def source_allowed(address, networks):
 
 
 class Listener:
-    def __init__(self, host, port, *, allowed, workers=8, max_message_bytes=MAX_MESSAGE_BYTES, reuse_port=False):
+    def __init__(self, host, port, *, allowed, workers=8, max_message_bytes=MAX_MESSAGE_BYTES, reuse_port=False,
+                 idle_timeout=None):
         self.host, self.port, self.workers, self.reuse_port = host, port, workers, reuse_port
+        self.idle_timeout = idle_timeout or None  # seconds without a complete message before closing
         self.networks = allowed_networks(allowed)
         self.limit = max_message_bytes
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="hl7")
@@ -97,9 +99,11 @@ class Listener:
 
     async def _read(self, reader, peer):
         """The next block, or None when the connection should close (end of stream, a frame too large
-        or badly framed: after those the stream's framing is lost)."""
+        or badly framed: after those the stream's framing is lost; idle for idle_timeout seconds)."""
         try:
-            return await reader.readblock()
+            return await asyncio.wait_for(reader.readblock(), self.idle_timeout)
+        except TimeoutError:
+            logger.info("HL7 connection from %s closed: no complete message for %s s", peer[0], self.idle_timeout)
         except asyncio.IncompleteReadError as exc:
             if exc.partial.strip():
                 logger.warning("HL7 connection from %s closed: incomplete frame (%d bytes, no end block)",

@@ -2,6 +2,7 @@
 
 import contextlib
 import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -195,3 +196,15 @@ def test_the_listener_survives_a_client_that_disconnects_mid_frame(listener, mon
     sock.sendall(b"\x0bMSH|^~\\&|half a message")
     sock.close()
     assert msa(exchange(listener.port, oru([(70, seconds_ago(2))], device=monitor.serial_number))[0])[0] == "AA"
+
+
+def test_an_idle_timeout_closes_a_stalled_frame_and_spares_busy_connections(listen, monitor):
+    running = listen(idle_timeout=0.5)
+    with connect(running.port) as stalled, connect(running.port) as busy:
+        stalled.sendall(b"\x0bMSH|^~\\&|never finished")
+        for n in range(3):  # a message every 0.3 s keeps this one open past the timeout
+            send(busy, oru([(70, seconds_ago(10 - n))], device=monitor.serial_number, control_id=f"B{n}"))
+            assert msa(receive(busy)) == ("AA", f"B{n}")
+            time.sleep(0.3)
+        assert receive(stalled) is None
+    assert len(stored(monitor)) == 3

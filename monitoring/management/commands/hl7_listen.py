@@ -25,16 +25,20 @@ class Command(BaseCommand):
         parser.add_argument("--max-message-bytes", type=int, default=MAX_MESSAGE_BYTES,
                             help=f"Largest frame accepted; a larger one closes the connection (default "
                                  f"{MAX_MESSAGE_BYTES}).")
+        parser.add_argument("--idle-timeout", type=float, default=0,
+                            help="Close a connection that completes no message for this many seconds (a stalled or "
+                                 "half-sent frame holds its buffer); 0: never (default).")
         parser.add_argument("--reuse-port", action="store_true", help="Bind with SO_REUSEPORT (set for the "
                             "processes --processes starts).")
 
-    def handle(self, *args, host, port, workers, processes, max_message_bytes, reuse_port, **options):
+    def handle(self, *args, host, port, workers, processes, max_message_bytes, idle_timeout, reuse_port, **options):
         host = host or settings.HL7_MLLP_HOST
         listener = Listener(host, settings.HL7_MLLP_PORT if port is None else port,
                             allowed=settings.HL7_ALLOWED_SOURCES, workers=workers,
-                            max_message_bytes=max_message_bytes, reuse_port=reuse_port or processes > 1)
+                            max_message_bytes=max_message_bytes, reuse_port=reuse_port or processes > 1,
+                            idle_timeout=idle_timeout)
         child = [sys.executable, sys.argv[0], "hl7_listen", "--host", host, "--workers", str(workers),
-                 "--max-message-bytes", str(max_message_bytes), "--reuse-port"]
+                 "--max-message-bytes", str(max_message_bytes), "--idle-timeout", str(idle_timeout), "--reuse-port"]
         asyncio.run(self._run(listener, child, processes - 1))
 
     async def _run(self, listener, child, children):
