@@ -208,3 +208,12 @@ def test_an_idle_timeout_closes_a_stalled_frame_and_spares_busy_connections(list
             time.sleep(0.3)
         assert receive(stalled) is None
     assert len(stored(monitor)) == 3
+
+
+def test_the_default_limit_is_one_megabyte(listener, monitor):
+    with connect(listener.port) as sock:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # closed while we still send
+            send(sock, b"MSH|^~\\&|" + b"x" * (1024 * 1024 + 1))
+        assert receive(sock) is None
+    just_under = oru([(70, seconds_ago(2))], device=monitor.serial_number) + "NTE|1||" + "y" * 900_000 + "\r"
+    assert msa(exchange(listener.port, just_under)[0])[0] == "AA"
