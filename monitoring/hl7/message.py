@@ -2,7 +2,8 @@
 
 python-hl7 parses (hl7.parse); this module only reads fields. Which OBX segments count: OBX-3's
 identifier is LOINC 8867-4 or MDC 147842 (whatever coding-system label follows it); other OBX
-segments (SpO2, respiration...) are ignored. Units (OBX-6) must be /min or {beats}/min; the value
+segments (SpO2, respiration...) are ignored, and so is an OBX whose OBX-11 result status is X, D or
+W (cannot be obtained, deleted, wrong). Units (OBX-6) must be /min or {beats}/min; the value
 is OBX-5; the time OBX-14, else OBR-7 of the OBR above it, else MSH-7; the device OBX-18
 (equipment instance identifier), else MSH-3 (sending application).
 """
@@ -18,6 +19,8 @@ from django.conf import settings
 
 HEART_RATE_CODES = frozenset({"8867-4", "147842"})  # LOINC; ISO/IEEE 11073 MDC_ECG_HEART_RATE
 HEART_RATE_UNITS = frozenset({"/min", "{beats}/min"})
+# OBX-11 (HL7 table 0085): results that cannot be obtained (X), deleted (D) or wrong (W) are no readings.
+NOT_A_RESULT = frozenset({"X", "D", "W"})
 # YYYYMMDDHHMM[SS[.S[S[S[S]]]]][+/-ZZZZ]: at least minutes (a reading's instant is its identity).
 _DTM = re.compile(r"\d{12}(\d{2}(\.\d{1,4})?)?([+-]\d{4})?")
 
@@ -91,7 +94,7 @@ def heart_rates(message):
             obr_at = ("OBR", obr_ordinal, 7)
         elif name == "OBX":
             obx_ordinal += 1
-            if value(segment, 3) in HEART_RATE_CODES:
+            if value(segment, 3) in HEART_RATE_CODES and value(segment, 11) not in NOT_A_RESULT:
                 fallback = (obr_time, obr_at) if obr_time else (header_time, ("MSH", 1, 7))
                 found.append(_observation(segment, obx_ordinal, fallback, sender))
     if not found:

@@ -72,3 +72,15 @@ def test_source_allowed_takes_addresses_and_networks(address, allowed):
 def test_a_bad_allow_list_entry_is_a_configuration_error():
     with pytest.raises(ImproperlyConfigured, match="HL7_ALLOWED_SOURCES"):
         allowed_networks(["127.0.0.1", "localhost"])
+
+
+def test_an_obx_whose_result_cannot_be_obtained_is_no_reading():
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    text = oru([(72, at), (0, at)], device="SN-1")
+    lines = text.split("\r")
+    lines[-2] = lines[-2].replace("|||||F|||", "|||||X|||")
+    (reading,) = heart_rates(parse("\r".join(lines)))
+    assert (reading.ordinal, reading.bpm) == (1, 72)
+    only_missing = parse("\r".join(line for n, line in enumerate(lines) if n != 3))
+    with pytest.raises(Problem, match="No heart-rate OBX"):
+        heart_rates(only_missing)
