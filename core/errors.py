@@ -15,7 +15,7 @@ from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy
 from redis.exceptions import RedisError
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
@@ -36,6 +36,9 @@ UPSTREAM_MESSAGES = (
     gettext_noop("Integer value too large to convert to float"),
     gettext_noop("The number of days must be between {min_days} and {max_days}."),
     gettext_noop("Enter a valid domain name."),  # Django's URL and e-mail validators
+    # Django 5.2's password length message (its Arabic catalogue still has the old %(min_length)d one)
+    ngettext_lazy("This password is too short. It must contain at least %d character.",
+                  "This password is too short. It must contain at least %d characters.", "min_length"),
 )
 
 

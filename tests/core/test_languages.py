@@ -22,6 +22,7 @@ from core.testing import assert_error
 from devices import errors as devices_errors
 from monitoring import errors as monitoring_errors
 from spareparts import errors as spareparts_errors
+from tests.accounts.helpers import register_body
 from tests.core.test_error_codes import CONTRACT
 from tests.factories import UserFactory
 from workorders import errors as workorders_errors
@@ -29,19 +30,21 @@ from workorders import errors as workorders_errors
 ROOT = Path(settings.BASE_DIR)
 CATALOGUE = ROOT / "locale" / "ar" / "LC_MESSAGES"
 ARABIC = re.compile(r"[\u0600-\u06FF]")
-PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|\{\w+\}")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|%[sd]|\{\w+\}")
 AR, EN = {"HTTP_ACCEPT_LANGUAGE": "ar"}, {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 def _po_entries(path=CATALOGUE / "django.po"):
-    """{(context or None, msgid): msgstr} of a .po file (obsolete #~ entries left out; a fuzzy entry, a
-    guess of msgmerge's that gettext does not use, counts as untranslated: "")."""
+    """{(context or None, msgid): msgstr} of a .po file, msgstr a tuple of its forms for a plural entry
+    (obsolete #~ entries left out; a fuzzy entry, a guess of msgmerge's that gettext does not use,
+    counts as untranslated: "")."""
     entries, entry, field, fuzzy = {}, {}, None, False
 
     def keep():
         if "msgid" in entry:
             text = {key: "".join(ast.literal_eval(part) for part in parts) for key, parts in entry.items()}
-            entries[(text.get("msgctxt"), text["msgid"])] = "" if fuzzy else text.get("msgstr", "")
+            forms = tuple(text[key] for key in sorted(text) if key.startswith("msgstr["))
+            entries[(text.get("msgctxt"), text["msgid"])] = "" if fuzzy else forms or text.get("msgstr", "")
 
     for line in path.read_text(encoding="utf-8").splitlines():
         line = line.strip()
@@ -51,8 +54,8 @@ def _po_entries(path=CATALOGUE / "django.po"):
         if not line or line.startswith("#"):
             continue
         keyword, _, rest = line.partition(" ")
-        if keyword in ("msgctxt", "msgid", "msgstr"):
-            if keyword != "msgstr" and "msgstr" in entry:
+        if keyword in ("msgctxt", "msgid", "msgid_plural", "msgstr") or keyword.startswith("msgstr["):
+            if keyword in ("msgctxt", "msgid") and any(key.startswith("msgstr") for key in entry):
                 keep()
                 entry, fuzzy = {}, False
             field, line = keyword, rest
@@ -60,6 +63,10 @@ def _po_entries(path=CATALOGUE / "django.po"):
     keep()
     entries.pop((None, ""), None)  # the header
     return entries
+
+
+def _forms(msgstr):
+    return msgstr if isinstance(msgstr, tuple) else (msgstr,)
 
 
 def _is_arabic(text, english):
@@ -70,6 +77,7 @@ def _is_arabic(text, english):
 
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop"}
 CONTEXT_NAMES = {"pgettext", "pgettext_lazy"}
+PLURAL_NAMES = {"ngettext", "ngettext_lazy"}
 
 
 def _source_messages():
@@ -84,7 +92,7 @@ def _source_messages():
                 continue
             texts = [arg.value for arg in node.args if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
             where = f"{path.relative_to(ROOT)}:{node.lineno}"
-            if node.func.id in GETTEXT_NAMES and len(texts) == 1:
+            if (node.func.id in GETTEXT_NAMES and len(texts) == 1) or (node.func.id in PLURAL_NAMES and texts):
                 yield None, texts[0], where
             elif node.func.id in CONTEXT_NAMES and len(texts) == 2:
                 yield texts[0], texts[1], where
@@ -94,7 +102,8 @@ def test_every_message_in_the_source_has_an_arabic_translation_in_the_catalogue(
     entries = _po_entries()
     found = list(_source_messages())
     assert len(found) > 150  # the walk sees the project's messages
-    missing = [f"{where}: {msgid!r}" for context, msgid, where in found if not entries.get((context, msgid))]
+    missing = [f"{where}: {msgid!r}" for context, msgid, where in found
+               if not all(_forms(entries.get((context, msgid), "")))]
     assert not missing, ("Run `python manage.py makemessages -l ar --no-location --ignore=.venv --ignore=tests "
                          "--ignore=bench`, translate, then compilemessages:\n" + "\n".join(missing))
 
@@ -103,15 +112,20 @@ def test_every_catalogue_entry_is_translated_to_arabic_with_the_same_placeholder
     entries = _po_entries()
     assert len(entries) > 150
     for (context, msgid), msgstr in entries.items():
-        assert _is_arabic(msgstr, msgid), f"untranslated: {msgid!r}"
-        assert sorted(PLACEHOLDER.findall(msgstr)) == sorted(PLACEHOLDER.findall(msgid)), msgid
+        for form in _forms(msgstr):
+            assert _is_arabic(form, msgid), f"untranslated: {msgid!r}"
+            assert sorted(PLACEHOLDER.findall(form)) == sorted(PLACEHOLDER.findall(msgid)), msgid
 
 
 def test_the_committed_mo_is_compiled_from_the_po():
     with open(CATALOGUE / "django.mo", "rb") as handle:
         compiled = gnu_gettext.GNUTranslations(handle)
     for (context, msgid), msgstr in _po_entries().items():
-        got = compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)
+        key = f"{context}\x04{msgid}" if context else msgid
+        if isinstance(msgstr, tuple):
+            got = tuple(compiled._catalog.get((key, index)) for index in range(len(msgstr)))
+        else:
+            got = compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)
         assert got == msgstr, f"django.mo is stale for {msgid!r}: run compilemessages"
 
 
@@ -290,6 +304,11 @@ API_CASES = {  # name: (status, code, request)
         "/api/", HTTP_ACCEPT="application/xml", **h)),
     "validation_error": (400, "validation_error", lambda ctx, h: ctx["api"].post(
         "/api/auth/login/", {}, format="json", **h)),
+    "password_validators": (400, "validation_error", lambda ctx, h: ctx["api"].post(  # Django's catalogue
+        "/api/auth/register/", register_body(password="123"), format="json", **h)),
+    "ingest_refusal": (400, "validation_error", lambda ctx, h: ctx["client_for"](Role.ADMIN).post(  # ours
+        "/api/records/", {"readings": [{"device": 999999, "bpm": 70, "recorded_at": "2026-01-01T00:00:00Z"}]},
+        format="json", **h)),
     "parse_error": (400, "parse_error", lambda ctx, h: ctx["api"].post(
         "/api/auth/login/", data="{not json", content_type="application/json", **h)),
     "unsupported_media_type": (415, "unsupported_media_type", lambda ctx, h: ctx["api"].post(
