@@ -1,4 +1,5 @@
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.decorators import action
@@ -150,7 +151,7 @@ class WorkOrderViewSet(ModelViewSet):
     def photo(self, request, pk=None):
         work_order = self.get_object()
         if not work_order.photo:
-            raise NotFound("This work order has no photo.")
+            raise NotFound(_("This work order has no photo."))
         extension = "." + work_order.photo.name.rsplit(".", 1)[-1].lower()
         content_type = CONTENT_TYPES.get(extension, "application/octet-stream")
         response = FileResponse(work_order.photo.open("rb"), content_type=content_type)
