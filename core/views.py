@@ -42,6 +42,7 @@ API_RESOURCES = {
     "appointments": "/api/appointments/",
     "consultations": "/api/consultations/",
     "break_glass": "/api/break-glass/",
+    "webhooks": "/api/webhooks/",
     "records": "/api/records/",
     "alerts": "/api/alerts/",
     "notifications": "/api/notifications/",
