@@ -110,6 +110,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.RolePermission"],
     # OPTIONS describes the serializer each write would use (create, update, the caller's role).
     "DEFAULT_METADATA_CLASS": "core.metadata.ActionMetadata",
+    # ?format=csv where no CSV is offered, on any view: a 406 naming where it is, not DRF's 404.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.negotiation.CSVNegotiation",
     # JSON in; the routes that take files add multipart themselves (core.parsers.UPLOAD_PARSERS).
     "DEFAULT_PARSER_CLASSES": ["core.parsers.LimitedJSONParser"],
     # JSON only, also with DEBUG on: an error under /api/ is never an HTML page (Swagger UI at

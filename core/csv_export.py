@@ -29,19 +29,15 @@ import json
 from django.core.exceptions import ImproperlyConfigured
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework.exceptions import NotAcceptable
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 
-CSV = "csv"
+from core.negotiation import CSV
+
 CHUNK_SIZE = 2000  # rows per database fetch and per prefetch query
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-NOT_OFFERED = _("CSV (?format=csv) is offered on the lists of devices, work orders, spare parts, appointments "
-                "and patients, and on the reliability report; this route answers JSON only.")
 FORMAT_PARAMETER = OpenApiParameter(
     "format", OpenApiTypes.STR, enum=[CSV],
     description="`csv`: every matching row (same filters, search, ordering and scope; no pages) as a CSV "
@@ -60,15 +56,6 @@ class CSVRenderer(BaseRenderer):
         rows = data if isinstance(data, list) else [data]
         fields = list(rows[0]) if rows else []
         return "".join(_lines(fields, ([row.get(name) for name in fields] for row in rows))).encode()
-
-
-class CSVNegotiation(DefaultContentNegotiation):
-    """`?format=csv` where no CSV is offered: a 406 naming where it is (DRF would answer 404)."""
-
-    def filter_renderers(self, renderers, format):
-        if format == CSV and not any(renderer.format == CSV for renderer in renderers):
-            raise NotAcceptable(NOT_OFFERED)
-        return super().filter_renderers(renderers, format)
 
 
 def wants_csv(request):

@@ -13,6 +13,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.views.decorators.csrf import csrf_exempt
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from rest_framework.throttling import BaseThrottle
 
@@ -48,6 +49,7 @@ def may_read_metrics(request):
     return _has_token(request) or _from_allowed_address(request)
 
 
+@csrf_exempt  # no session, no form: a write is the 405 below (or the 404), never Django's CSRF page
 def metrics(request):
     if not may_read_metrics(request):
         raise Http404

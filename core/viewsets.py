@@ -65,7 +65,6 @@ class BaseViewSet(viewsets.GenericViewSet):
     action_scopes = {}  # action -> QuerySet method taking the user, for an action with its own scope
     csv_fields = None  # read-serializer fields that `?format=csv` on the list exports (None: no CSV)
     csv_filename = None  # "devices": devices-<date>.csv
-    content_negotiation_class = csv_export.CSVNegotiation
     schema = csv_export.ListSchema()
 
     # -- CSV (core.csv_export) ------------------------------------------------------------------

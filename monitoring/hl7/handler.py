@@ -23,6 +23,11 @@ def answer(block, peer="?"):
         logger.warning("HL7 from %s: AR, %s", peer, exc)
         return acks.reject(text, str(exc))
     try:
+        acks.ack(message, acks.AA)  # an MSH too incomplete to answer (python-hl7 raises) is unparseable
+    except Exception as exc:
+        logger.warning("HL7 from %s: AR, the MSH segment cannot be answered (%s)", peer, type(exc).__name__)
+        return acks.reject(text, "The MSH segment is incomplete: it cannot be acknowledged.")
+    try:
         readings_store(heart_rates(message))
     except Problem as problem:
         logger.info("HL7 from %s: AE for %s, %s", peer, _control_id(message), problem.text)

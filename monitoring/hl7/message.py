@@ -64,8 +64,10 @@ def parse(text):
     try:
         message = hl7.parse(text)
         message.segment("MSH")
-    except (hl7.ParseException, IndexError, KeyError) as exc:
-        raise Unparseable(f"Not an HL7 v2 message: {exc}.") from exc
+    # python-hl7 also fails with assertions and index errors on a broken MSH (encoding characters,
+    # too few fields): whatever it raises, the block could not be parsed.
+    except Exception as exc:
+        raise Unparseable(f"Not an HL7 v2 message: {type(exc).__name__} {exc}.") from exc
     return message
 
 

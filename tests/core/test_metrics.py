@@ -116,8 +116,9 @@ def test_forwarded_for_is_trusted_only_as_far_as_num_proxies(settings):
 
 
 def test_a_write_method_from_an_allowed_address_is_405_and_from_others_404():
-    assert Client(REMOTE_ADDR="127.0.0.1").post("/metrics").status_code == 405
-    assert Client(REMOTE_ADDR="203.0.113.9").post("/metrics").status_code == 404
+    # CSRF checks on, as a real client meets them: the answer is the 405, not Django's CSRF page
+    assert Client(REMOTE_ADDR="127.0.0.1", enforce_csrf_checks=True).post("/metrics").status_code == 405
+    assert Client(REMOTE_ADDR="203.0.113.9", enforce_csrf_checks=True).post("/metrics").status_code == 404
 
 
 # --- the counts move --------------------------------------------------------------------------------

@@ -84,3 +84,13 @@ def test_an_obx_whose_result_cannot_be_obtained_is_no_reading():
     only_missing = parse("\r".join(line for n, line in enumerate(lines) if n != 3))
     with pytest.raises(Problem, match="No heart-rate OBX"):
         heart_rates(only_missing)
+
+
+# Blocks on which python-hl7 itself fails (an assertion on the encoding characters, an index error
+# on a short MSH): found by the black-box test; each must be an AR, never a dropped connection.
+@pytest.mark.parametrize("block", [b"MSH|^~\\&", b"MSH|^~\\&|A", b"MSHX|^~\\&|A", b"MSH|^^^^|A|B",
+                                   b"MSH|\xff\xfe\x00\x01"])
+def test_a_block_python_hl7_cannot_parse_or_answer_is_an_ar(block):
+    from monitoring.hl7.handler import answer
+
+    assert acks.ack_code(answer(block)) == "AR"
