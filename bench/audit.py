@@ -19,12 +19,8 @@ change entries. There is no setting or environment switch for it.
 import argparse
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 
 try:
@@ -52,35 +48,13 @@ def audit_off_application():
     return get_wsgi_application()
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class AuditServer(Server):
-    """gunicorn as in common.Server, on a free port, with auditing on or off."""
+    """common.Server with auditing on or off."""
 
     APPS = {"off": "bench.audit:audit_off_application()", "on": "config.wsgi:application"}
 
     def __init__(self, env, *, mode):
-        self.url = f"http://127.0.0.1:{free_port()}"
-        app = self.APPS[mode]
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", app, "--pythonpath", str(ROOT),
-             "--bind", self.url.removeprefix("http://"), "--workers", "1", "--worker-class", "sync",
-             "--timeout", "120", "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        )
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url}/api/health/", timeout=2)
-                return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("gunicorn did not start")
+        super().__init__(env, app=self.APPS[mode], pythonpath=str(ROOT))
 
 
 def load(patients):

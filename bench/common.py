@@ -3,6 +3,7 @@ gunicorn server on the loopback address whose worker's memory can be read from /
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -44,23 +45,35 @@ def fresh_database(name):
     return env
 
 
-class Server:
-    """gunicorn with one sync worker on 127.0.0.1:port."""
+def free_port():
+    """A loopback port nobody holds now: benchmarks never assume a fixed one is free."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
-    def __init__(self, env, port=8099):
+
+class Server:
+    """gunicorn with one sync worker on 127.0.0.1 (a free port unless given), serving `app` (a
+    bench's own application factory needs `pythonpath`). Stopped again if it does not start."""
+
+    def __init__(self, env, port=None, *, app="config.wsgi:application", pythonpath=None, timeout=120,
+                 start_seconds=30):
+        port = port or free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", "1", "--worker-class", "sync", "--timeout", "120", "--log-level", "warning"],
+            [sys.executable, "-m", "gunicorn", app, *(["--pythonpath", pythonpath] if pythonpath else []),
+             "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "sync",
+             "--timeout", str(timeout), "--log-level", "warning"],
             cwd=ROOT, env=env,
         )
-        deadline = time.time() + 30
+        deadline = time.time() + start_seconds
         while time.time() < deadline:
             try:
                 urllib.request.urlopen(f"{self.url}/api/health/", timeout=2)
                 return
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.3)
+        self.stop()
         raise RuntimeError("gunicorn did not start")
 
     def worker_pid(self):

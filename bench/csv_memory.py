@@ -11,39 +11,15 @@ records (audited: one read entry per patient, written before the stream starts).
 """
 
 import argparse
-import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 
-from common import PG_ADMIN_URL, ROOT, Server, fresh_database
+from common import PG_ADMIN_URL, Server, fresh_database
 
 DATABASE = "meditrack_bench_csv"
-
-
-class CSVServer(Server):
-    """common.Server on a free loopback port (another bench may hold 8099), given time to start."""
-
-    def __init__(self, env):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", "1", "--worker-class", "sync", "--timeout", "600", "--log-level", "warning"],
-            cwd=ROOT, env=env)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url}/api/health/", timeout=5)
-                return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.5)
-        raise RuntimeError("gunicorn did not start")
 
 
 def seed(small, large, patients):
@@ -103,7 +79,7 @@ def main():
     from rest_framework_simplejwt.tokens import RefreshToken
 
     token = str(RefreshToken.for_user(admin).access_token)
-    server = CSVServer(env)
+    server = Server(env, timeout=600, start_seconds=60)
     try:
         cases = [("devices", f"/api/devices/?format=csv&hospital={hospitals[0].pk}", args.small),
                  ("devices", "/api/devices/?format=csv", args.large)]

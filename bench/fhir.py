@@ -13,7 +13,6 @@ their read (one entry per request).
 """
 
 import argparse
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,32 +26,7 @@ from pathlib import Path
 sys.path = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.append(str(Path(__file__).resolve().parent))
 
-from common import PG_ADMIN_URL, ROOT, Server, fresh_database, request  # noqa: E402
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class FreePortServer(Server):
-    def __init__(self, env):
-        self.url = f"http://127.0.0.1:{free_port()}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", self.url.removeprefix("http://"),
-             "--workers", "1", "--worker-class", "sync", "--timeout", "120", "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        )
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url}/api/health/", timeout=2)
-                return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("gunicorn did not start")
+from common import PG_ADMIN_URL, Server, fresh_database, request  # noqa: E402
 
 
 def load(days):
@@ -125,7 +99,7 @@ def main():
     server = None
     try:
         patient_id, total, load_seconds, token = load(args.days)
-        server = FreePortServer(env)
+        server = Server(env)
         since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - args.days * 86400 - 60))
         until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
         code = urllib.parse.quote("http://loinc.org|8867-4", safe="")

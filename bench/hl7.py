@@ -29,16 +29,10 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from common import PG_ADMIN_URL, ROOT, fresh_database, percentile, request
+from common import PG_ADMIN_URL, ROOT, free_port, fresh_database, percentile, request
 
 DATABASE = "meditrack_bench_hl7"
 VT, END = b"\x0b", b"\x1c\r"
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def make_monitors(count, tag):
