@@ -4,9 +4,10 @@ and the cost of the alert rules: the same data posted with the rules on and off.
     .venv/bin/python bench/ingest.py [--batches 40] [--clients 4] [--size 5000] [--rounds 2]
 
 Needs the local PostgreSQL (BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432); it creates
-and drops its own database `meditrack_bench_ingest`. Prints readings/s for both paths, their
-ratio, p50/p95 batch latency, readings/s for a replay of the same batches (all duplicates), and
-the gunicorn worker's resident memory after the first batch, after the last and at its peak.
+and drops its own database (`meditrack_bench_ingest_<pid>`) and serves on free loopback ports.
+Prints readings/s for both paths, their ratio, p50/p95 batch latency, readings/s for a replay of the
+same batches (all duplicates), and the gunicorn worker's resident memory after the first batch,
+after the last and at its peak.
 Then readings/s with the alert rules on and off (interleaved rounds off, on, on, off, ... on fresh
 monitors with the same readings, each with its own gunicorn), their ratio, and the statements one
 5,000-reading batch runs with the rules on and off. The data holds a sustained breach and its
@@ -18,12 +19,14 @@ worker (`rules_off_application` below sets monitoring.services.ALERT_RULES_ENABL
 
 import argparse
 import json
+import os
+import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from common import ROOT, Server, fresh_database, percentile, request
+from common import PG_ADMIN_URL, ROOT, Server, fresh_database, percentile, request
 
 
 def rules_off_application():
@@ -36,30 +39,11 @@ def rules_off_application():
 
 
 class RulesServer(Server):
-    """gunicorn as in common.Server, serving the application with the alert rules on or off."""
+    """common.Server serving the application with the alert rules on or off."""
 
-    def __init__(self, env, *, rules, port=8178):
-        import subprocess
-        import sys
-        import urllib.error
-        import urllib.request
-
-        self.url = f"http://127.0.0.1:{port}"
+    def __init__(self, env, *, rules):
         app = "config.wsgi:application" if rules else "ingest:rules_off_application()"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", app, "--pythonpath", f"{ROOT},{ROOT / 'bench'}",
-             "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "sync", "--timeout", "120",
-             "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        )
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url}/api/health/", timeout=2)
-                return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.3)
-        raise RuntimeError("gunicorn did not start")
+        super().__init__(env, app=app, pythonpath=f"{ROOT},{ROOT / 'bench'}")
 
 
 def bpm_at(i):
@@ -157,13 +141,25 @@ def main():
     parser.add_argument("--rounds", type=int, default=2, help="rounds of rules off/on (interleaved)")
     args = parser.parse_args()
 
-    env = fresh_database("meditrack_bench_ingest")
+    name = f"meditrack_bench_ingest_{os.getpid()}"
+    env = fresh_database(name)
+    try:
+        run(env, args)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        subprocess.run(["psql", f"{PG_ADMIN_URL}/postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+                       check=False)
+
+
+def run(env, args):
     http_monitors, direct_monitors = make_monitors(args.clients), make_monitors(args.clients)
     start = datetime.now(UTC) - timedelta(days=20)
     bodies = batches_for(http_monitors, args.batches, args.size, start)
     total = args.batches * args.size
 
-    server = Server(env, port=8177)  # ports of its own: other benchmarks may hold 8099
+    server = Server(env)
     try:
         idle_rss = server.worker_rss_mb()
         seconds, latencies, rss, answers = post_all(server, bodies, args.clients)
