@@ -3,15 +3,14 @@ gateway backend against a real local HTTP server (headers, body, timeout, non-2x
 
 import json
 import logging
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from clinical.tasks import send_sms_task
 from core import sms
+from core.testing import LocalHTTPServer
 
 
 @pytest.mark.parametrize(("raw", "stored"), [
@@ -82,43 +81,28 @@ def test_the_task_retries_gateway_failures():
 
 # --- The HTTP gateway backend, against a local server ---------------------------------------------
 
-class Gateway:
-    """A local HTTP server in a thread answering each POST with `status` after `delay` seconds, and
-    keeping what it received."""
+class Gateway(LocalHTTPServer):
+    """A local HTTP server answering each POST with `status` after `delay` seconds, and keeping what
+    it received."""
+
+    path = "/v1/messages"
 
     def __init__(self, status=200, delay=0.0):
         self.status, self.delay, self.requests = status, delay, []
-        gateway = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length", 0))
-                gateway.requests.append({"path": self.path, "headers": dict(self.headers),
-                                         "body": self.rfile.read(length)})
-                time.sleep(gateway.delay)
-                try:
-                    self.send_response(gateway.status)
-                    self.send_header("Content-Type", "application/json")
-                    self.end_headers()
-                    self.wfile.write(b'{"id": "msg-1"}')
-                except OSError:  # the client gave up (timeout)
-                    pass
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/messages"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, request):
+        length = int(request.headers.get("Content-Length", 0))
+        self.requests.append({"path": request.path, "headers": dict(request.headers),
+                              "body": request.rfile.read(length)})
+        time.sleep(self.delay)
+        try:
+            request.send_response(self.status)
+            request.send_header("Content-Type", "application/json")
+            request.end_headers()
+            request.wfile.write(b'{"id": "msg-1"}')
+        except OSError:  # the client gave up (timeout)
+            pass
 
 
 @pytest.fixture
