@@ -1,7 +1,8 @@
 """The alert rules applied at ingest: monitoring/rules.py decides, this reads and writes in bulk.
 
-apply_alert_rules(cursor) runs inside readings_ingest's transaction, on the batch's new rows
-(monitoring/ingest_store.py): it locks the batch's patients, reads the alerts that can change and
+apply_alert_rules(cursor, new) runs inside readings_ingest's transaction, on the batch's new rows
+(monitoring/ingest_store.py: the rows a small batch's INSERT returned, or the large path's temporary
+table): it locks the batch's patients, reads the alerts that can change and
 the readings around the batch, re-decides the episodes, then writes the opens, updates and resolves
 in at most three statements (and at most two INSERTs of their audit entries, only when an alert's
 state changed: monitoring/alert_audit.py) and publishes one alert event per changed alert (after commit). Also
@@ -19,7 +20,7 @@ from django.utils import timezone
 from core.events import publish
 from monitoring import alert_audit, rules
 from monitoring.choices import LIVE_ALERT_STATUSES, AlertKind, AlertSeverity, AlertStatus
-from monitoring.ingest_store import NEW, as_utc, from_micros, readings_window, to_micros
+from monitoring.ingest_store import NewRows, as_utc, from_micros, readings_window, to_micros
 from monitoring.models import Alert
 
 
@@ -88,8 +89,9 @@ def _match(episodes, stored):
     return pairs, free
 
 
-def apply_alert_rules(cursor):
-    """Open, update and resolve the alerts of the patients in the new rows, by the rules of
+def apply_alert_rules(cursor, new=None):
+    """Open, update and resolve the alerts of the patients in the new rows (`new`: the rows a small
+    batch's INSERT returned; None: the large path's temporary table), by the rules of
     monitoring/rules.py, in a fixed number of statements whatever the batch size:
     lock the patients, summarise the new rows, read the alerts that can change, read the readings
     around the batch (a second read only for late readings that re-decide an older episode), then at
@@ -98,23 +100,21 @@ def apply_alert_rules(cursor):
     lookback = config.lookback_seconds * 1_000_000  # the rules' clock: epoch microseconds
     adapt = connection.ops.adapt_datetimefield_value
     lock = " FOR NO KEY UPDATE" if connection.vendor == "postgresql" else ""
+    rows = NewRows(new)
     # One writer at a time per patient: a second batch for the same patient waits here and then reads
     # the first one's readings and alerts (READ COMMITTED: each statement sees what is committed).
-    cursor.execute(f"SELECT id, hr_low, hr_high FROM clinical_patient WHERE id IN (SELECT patient_id FROM {NEW}) "
-                   f"ORDER BY id{lock}")
+    cursor.execute(f"SELECT id, hr_low, hr_high FROM clinical_patient WHERE id IN ({rows.patients}) "
+                   f"ORDER BY id{lock}", rows.params)
     bands = {patient: (low, high) for patient, low, high in cursor.fetchall()}
-    cursor.execute(f"SELECT n.patient_id, MIN(n.recorded_at), COUNT(*), "
-                   "SUM(CASE WHEN n.bpm > p.hr_high OR n.bpm < p.hr_low THEN 1 ELSE 0 END) "
-                   f"FROM {NEW} n JOIN clinical_patient p ON p.id = n.patient_id GROUP BY n.patient_id")
-    summary = {patient: (to_micros(first), count, breaches or 0)
-               for patient, first, count, breaches in cursor.fetchall()}
+    summary = rows.summary(cursor, bands)
     earliest = min(first for first, _count, _breaches in summary.values())
     cursor.execute(
-        f"SELECT {_ALERT_COLUMNS} FROM monitoring_alert WHERE patient_id IN (SELECT patient_id FROM {NEW}) "
+        f"SELECT {_ALERT_COLUMNS} FROM monitoring_alert WHERE patient_id IN ({rows.patients}) "
         f"AND kind IN ('{_RULED_KINDS[0]}', '{_RULED_KINDS[1]}') AND (status IN ({_live_statuses_sql()}) "
         "OR (status = 'resolved' AND resolved_by_id IS NULL AND note LIKE %s AND resolved_at >= %s) "
         "OR (resolved_by_id IS NOT NULL AND last_breach_at >= %s))",
-        [f"%{AUTO_RESOLVED_MARK}%", adapt(from_micros(earliest)), adapt(from_micros(earliest - lookback))],
+        [*rows.params, f"%{AUTO_RESOLVED_MARK}%", adapt(from_micros(earliest)),
+         adapt(from_micros(earliest - lookback))],
     )
     stored, fences = {}, {}
     for (pk, patient, kind, severity, status, first, last, peak, count, opened_at, last_at, resolved_at, device,

@@ -1,9 +1,15 @@
-"""The ingest's SQL on the readings tables: the batch staged in a temporary table (COPY on
-PostgreSQL), inserted once with ON CONFLICT DO NOTHING and the suspect flag decided per device, the
-new rows kept in a second temporary table, folded into the per-minute rollup; and the read of the
-stored readings around a batch that the alert rules re-decide (monitoring/alerting.py). Also the
-clock conversions the rules use at ingest (epoch microseconds). monitoring.services.readings_ingest
-runs these in one transaction; docs/monitoring.md, "How ingest works"."""
+"""The ingest's SQL on the readings tables, in two paths with the same outcome:
+- a small batch (services.SMALL_BATCH_MAX readings or fewer, e.g. one reading per request): one
+  statement, INSERT ... VALUES ... ON CONFLICT DO NOTHING RETURNING with the suspect flag decided per
+  device and the per-minute rollup in a data-modifying CTE (on SQLite the rollup is a second
+  statement); the new rows come back to Python for the alert rules (store_small);
+- a large batch: staged in a temporary table (COPY on PostgreSQL), inserted once with ON CONFLICT DO
+  NOTHING, the new rows kept in a second temporary table, folded into the rollup (store_new,
+  update_rollup, drop_temp_tables).
+Also the read of the stored readings around a batch that the alert rules re-decide
+(monitoring/alerting.py), and the clock conversions the rules use at ingest (epoch microseconds).
+monitoring.services.readings_ingest runs these in one transaction; docs/monitoring.md, "How ingest
+works"."""
 # ruff: noqa: S608  (hand-written SQL: identifiers are constants, values are bound)
 
 from datetime import UTC, datetime, timedelta
@@ -24,17 +30,64 @@ STAGE = "ingest_stage"  # the batch as posted
 NEW = "ingest_new"  # the rows of the batch that were not stored before
 # A reading is suspect when its monitor is not `active`, is overdue for calibration, or has an open
 # corrective work order: decided once per device of the batch, inside the one INSERT ... SELECT.
-_SUSPECT_DEVICES = (
-    "SELECT d.id, (d.status <> 'active' OR (d.next_calibration_due IS NOT NULL AND d.next_calibration_due < %s) "
-    "OR EXISTS (SELECT 1 FROM workorders_workorder w WHERE w.device_id = d.id AND w.work_type = 'CM' "
-    f"AND w.status <> 'closed')) AS suspect FROM devices_device d WHERE d.id IN (SELECT device_id FROM {STAGE})"
-)
-_INSERTNEW = (
-    "INSERT INTO monitoring_reading (device_id, patient_id, bpm, recorded_at, device_suspect) "
-    f"SELECT s.device_id, s.patient_id, s.bpm, s.recorded_at, ds.suspect FROM {STAGE} s "
-    f"JOIN ({_SUSPECT_DEVICES}) ds ON ds.id = s.device_id WHERE true ORDER BY s.device_id, s.recorded_at "
-    "ON CONFLICT (device_id, recorded_at) DO NOTHING RETURNING device_id, patient_id, bpm, recorded_at, device_suspect"
-)
+def _insert_new(source):
+    """INSERT ... SELECT of the rows of `source` (a table or a CTE) that are new, RETURNING them."""
+    suspect_devices = (
+        "SELECT d.id, (d.status <> 'active' OR (d.next_calibration_due IS NOT NULL AND d.next_calibration_due < %s) "
+        "OR EXISTS (SELECT 1 FROM workorders_workorder w WHERE w.device_id = d.id AND w.work_type = 'CM' "
+        f"AND w.status <> 'closed')) AS suspect FROM devices_device d WHERE d.id IN (SELECT device_id FROM {source})"
+    )
+    return (
+        "INSERT INTO monitoring_reading (device_id, patient_id, bpm, recorded_at, device_suspect) "
+        f"SELECT s.device_id, s.patient_id, s.bpm, s.recorded_at, ds.suspect FROM {source} s "
+        f"JOIN ({suspect_devices}) ds ON ds.id = s.device_id WHERE true ORDER BY s.device_id, s.recorded_at "
+        "ON CONFLICT (device_id, recorded_at) DO NOTHING RETURNING device_id, patient_id, bpm, recorded_at, "
+        "device_suspect"
+    )
+
+
+_INSERTNEW = _insert_new(STAGE)
+
+
+def _rollup(source):
+    """The upsert of the per-minute rollup from the new rows in `source` (a table or a CTE)."""
+    greatest, least = _greatest()
+    minute = ("date_trunc('minute', recorded_at)" if connection.vendor == "postgresql"
+              else "strftime('%%Y-%%m-%%d %%H:%%M:00', recorded_at)")
+    return (
+        "INSERT INTO monitoring_minuterollup (patient_id, minute, count, bpm_sum, bpm_min, bpm_max) "
+        f"SELECT patient_id, {minute} AS m, COUNT(*), SUM(bpm), MIN(bpm), MAX(bpm) FROM {source} WHERE true "
+        "GROUP BY patient_id, m ORDER BY patient_id, m "
+        "ON CONFLICT (patient_id, minute) DO UPDATE SET "
+        "count = monitoring_minuterollup.count + excluded.count, "
+        "bpm_sum = monitoring_minuterollup.bpm_sum + excluded.bpm_sum, "
+        f"bpm_min = {least}(monitoring_minuterollup.bpm_min, excluded.bpm_min), "
+        f"bpm_max = {greatest}(monitoring_minuterollup.bpm_max, excluded.bpm_max)"
+    )
+
+
+def store_small(cursor, readings):
+    """Insert a small batch without temporary tables: the readings as VALUES, ON CONFLICT DO NOTHING,
+    the rollup of the new rows in the same statement (PostgreSQL; a second one on SQLite). Answers
+    the new rows as (device_id, patient_id, bpm, recorded_at, device_suspect), for the alert rules."""
+    today = connection.ops.adapt_datefield_value(timezone.localdate())
+    adapt = connection.ops.adapt_datetimefield_value
+    values = [value for r in readings for value in (r.device_id, r.patient_id, r.bpm, adapt(r.recorded_at))]
+    if connection.vendor == "postgresql":
+        rows = ", ".join(["(%s::bigint, %s::bigint, %s::smallint, %s::timestamptz)"] * len(readings))
+        cursor.execute(f"WITH v(device_id, patient_id, bpm, recorded_at) AS (VALUES {rows}), "
+                       f"inserted AS ({_insert_new('v')}), rolled AS ({_rollup('inserted')}) SELECT * FROM inserted",
+                       [*values, today])
+        return [(d, p, bpm, at, suspect) for d, p, bpm, at, suspect in cursor.fetchall()]
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(readings))
+    cursor.execute(f"WITH v(device_id, patient_id, bpm, recorded_at) AS (VALUES {rows}) {_insert_new('v')}",
+                   [*values, today])
+    new = [(d, p, bpm, as_utc(at), bool(suspect)) for d, p, bpm, at, suspect in cursor.fetchall()]
+    if new:
+        rows = ", ".join(["(%s, %s, %s)"] * len(new))
+        cursor.execute(f"WITH n(patient_id, bpm, recorded_at) AS (VALUES {rows}) {_rollup('n')}",
+                       [value for _d, p, bpm, at, _s in new for value in (p, bpm, adapt(at))])
+    return new
 
 
 def store_new(cursor, readings):
@@ -76,27 +129,42 @@ def as_utc(value):
 
 def update_rollup(cursor):
     """Fold the new rows into the per-minute rollup: one INSERT ... SELECT ... GROUP BY upsert."""
-    greatest, least = _greatest()
-    minute = ("date_trunc('minute', recorded_at)" if connection.vendor == "postgresql"
-              else "strftime('%%Y-%%m-%%d %%H:%%M:00', recorded_at)")
-    cursor.execute(
-        "INSERT INTO monitoring_minuterollup (patient_id, minute, count, bpm_sum, bpm_min, bpm_max) "
-        f"SELECT patient_id, {minute} AS m, COUNT(*), SUM(bpm), MIN(bpm), MAX(bpm) FROM {NEW} WHERE true "
-        "GROUP BY patient_id, m ORDER BY patient_id, m "
-        "ON CONFLICT (patient_id, minute) DO UPDATE SET "
-        "count = monitoring_minuterollup.count + excluded.count, "
-        "bpm_sum = monitoring_minuterollup.bpm_sum + excluded.bpm_sum, "
-        f"bpm_min = {least}(monitoring_minuterollup.bpm_min, excluded.bpm_min), "
-        f"bpm_max = {greatest}(monitoring_minuterollup.bpm_max, excluded.bpm_max)",
-        [],
-    )
-
+    cursor.execute(_rollup(NEW), [])
 
 
 def drop_temp_tables(cursor):
     """Drop the two temporary tables of the batch (same transaction, same connection)."""
     cursor.execute(f"DROP TABLE {STAGE}")
     cursor.execute(f"DROP TABLE {NEW}")
+
+
+class NewRows:
+    """The batch's new rows as the alert rules read them: `patients` (SQL for their patient ids, with
+    `params`) and summary(cursor, bands) = {patient: (first recorded_at in epoch µs, count, breaches)}.
+    From the rows store_small returned (no statement for the summary), or from the temporary table."""
+
+    def __init__(self, new):
+        self.new = new
+        if new is None:
+            self.patients, self.params = f"SELECT patient_id FROM {NEW}", []
+        else:
+            self.params = sorted({patient for _d, patient, _bpm, _at, _s in new})
+            self.patients = ", ".join(["%s"] * len(self.params))
+
+    def summary(self, cursor, bands):
+        if self.new is None:
+            cursor.execute(f"SELECT n.patient_id, MIN(n.recorded_at), COUNT(*), "
+                           "SUM(CASE WHEN n.bpm > p.hr_high OR n.bpm < p.hr_low THEN 1 ELSE 0 END) "
+                           f"FROM {NEW} n JOIN clinical_patient p ON p.id = n.patient_id GROUP BY n.patient_id")
+            return {patient: (to_micros(first), count, breaches or 0)
+                    for patient, first, count, breaches in cursor.fetchall()}
+        found = {}
+        for _device, patient, bpm, at, _suspect in self.new:
+            low, high = bands[patient]
+            first, count, breaches = found.get(patient, (None, 0, 0))
+            at = to_micros(at)
+            found[patient] = (at if first is None else min(first, at), count + 1, breaches + (not low <= bpm <= high))
+        return found
 
 
 # --- the readings around a batch, for the alert rules ------------------------------------------

@@ -52,6 +52,9 @@ __all__ = [
 
 # The alert rules always run at ingest; only bench/ingest.py turns this off, to measure their cost.
 ALERT_RULES_ENABLED = True
+# Batches of at most this many readings take the one-statement path (no temporary tables); larger
+# ones are staged with COPY. Measured by bench/ingest.py (--sizes): see README, "Performance".
+SMALL_BATCH_MAX = 32
 
 
 @dataclass(frozen=True)
@@ -63,14 +66,21 @@ class IngestResult:
 
 def readings_ingest(batch, *, source="api"):
     """Store a validated batch once: new readings, their rollup and their alerts, in one transaction.
-    A fixed number of statements whatever the batch size (see docs/monitoring.md)."""
+    A fixed number of statements whatever the batch size (see docs/monitoring.md): one INSERT (with
+    the rollup) for a small batch, the temporary-table path for a large one; the same outcome."""
     with transaction.atomic(), connection.cursor() as cursor:
-        created = ingest_store.store_new(cursor, batch.readings)
-        if created:
-            ingest_store.update_rollup(cursor)
-            if ALERT_RULES_ENABLED:
-                alerting.apply_alert_rules(cursor)
-        ingest_store.drop_temp_tables(cursor)
+        if len(batch.readings) <= SMALL_BATCH_MAX:
+            new = ingest_store.store_small(cursor, batch.readings)
+            created = len(new)
+            if created and ALERT_RULES_ENABLED:
+                alerting.apply_alert_rules(cursor, new)
+        else:
+            created = ingest_store.store_new(cursor, batch.readings)
+            if created:
+                ingest_store.update_rollup(cursor)
+                if ALERT_RULES_ENABLED:
+                    alerting.apply_alert_rules(cursor)
+            ingest_store.drop_temp_tables(cursor)
     transaction.on_commit(partial(READINGS_INGESTED.labels(source=source).inc, created))  # /metrics, by door
     return IngestResult(batch.received, created, batch.received - created)
 

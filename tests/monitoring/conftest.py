@@ -22,3 +22,14 @@ def ward(db, client_for):
         stranger_nurse=client_for(UserFactory(role=Role.NURSE, department=DepartmentFactory())),
         stranger_doctor=client_for(Role.DOCTOR),
     )
+
+
+@pytest.fixture(params=["small", "large"])
+def ingest_path(request, monkeypatch):
+    """Run a test through each ingest path: every batch small (no temporary tables) or every batch
+    large (staged), by moving the threshold; the outcome must be the same."""
+    from monitoring import services
+    from monitoring.choices import MAX_BATCH
+
+    monkeypatch.setattr(services, "SMALL_BATCH_MAX", MAX_BATCH if request.param == "small" else 0)
+    return request.param

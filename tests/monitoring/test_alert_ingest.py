@@ -14,7 +14,7 @@ from monitoring.ingest import Batch, ParsedReading
 from monitoring.models import Alert
 from tests.factories.monitoring import monitored_patient
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ingest_path")]
 
 
 def readings_for(monitor, patient, bpms, start, step=1):

@@ -9,7 +9,7 @@ from monitoring.models import MinuteRollup, Reading
 from tests.factories.equipment import DeviceFactory
 from tests.factories.monitoring import monitored_patient
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ingest_path")]
 
 
 def iso(moment):

@@ -10,7 +10,7 @@ from monitoring.models import Alert, Reading
 from monitoring.services import SUSPECT_NOTE
 from tests.factories.equipment import WorkOrderFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ingest_path")]
 
 
 def post(client, monitor, bpms, start=None):
