@@ -1,4 +1,48 @@
-from rest_framework import pagination
+"""Every list's `?page=` / `?page_size=` (default 20, max 100) -> {count, next, previous, results},
+with a count that stays cheap and deep pages that do not scan.
+
+**count** is exact up to PAGINATION_COUNT_CAP rows (10,000): `SELECT COUNT(*)` over the list query
+limited to cap + 1 rows, so it never reads more than that. Above the cap PostgreSQL answers the
+planner's row estimate for the list query (EXPLAIN), never below cap + 1; SQLite, the development
+database, counts exactly. The `X-Count-Exact: true|false` header says which.
+
+**Deep pages by keyset.** Every `next` link carries `after=<token>`: the last row's ordering values,
+signed (django.core.signing, salted per route) together with the page number, the ordering and the
+other query parameters. Following it runs `WHERE (ordering keys) > (those values)` instead of an
+OFFSET, so page 5,000 costs what page 2 does. `previous` is a plain `?page=` link while its offset is
+within PAGINATION_MAX_OFFSET (10,000 rows), else a `before=<token>` (the first row's values, the
+keyset the other way). A `?page=` whose offset passes PAGINATION_MAX_OFFSET without a token is a 400
+`page_too_deep` naming `page`; a token that was altered, or that belongs to another ordering, filter,
+page size, page or route, is a 400 naming `after` (or `before`). The ordering always ends in the
+primary key (appended when the view's does not), so it is total and the keyset exact, ties included.
+"""
+
+import decimal
+import hashlib
+import json
+import math
+
+from django.conf import settings
+from django.core import signing
+from django.db import connections
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, pagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from core.errors import DomainError
+from core.keyset import decode_value, encode_value, keyset_filter, ordering_keys, row_values
+
+PAGE_TOO_DEEP = "page_too_deep"
+
+
+def count_cap():
+    return getattr(settings, "PAGINATION_COUNT_CAP", 10_000)
+
+
+def max_offset():
+    return getattr(settings, "PAGINATION_MAX_OFFSET", 10_000)
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -7,3 +51,154 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+    after_query_param = "after"
+    before_query_param = "before"
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request, self.count_exact = request, True
+        if not isinstance(queryset, QuerySet) or queryset.query.combinator or queryset.query.is_sliced:
+            self.keys = None  # rows computed in Python, a UNION: DRF's own paging
+            page = super().paginate_queryset(queryset, request, view)
+            self.count, self.number, self.rows = self.page.paginator.count, self.page.number, page
+            self.more, self.has_previous = self.page.has_next(), self.page.has_previous()
+            return page
+        self.page_size_now = self.get_page_size(request)
+        self.keys = ordering_keys(queryset)
+        if self.keys is not None:
+            queryset = queryset.order_by(*(key.order_by() for key in self.keys))
+        self.count, self.count_exact = capped_count(queryset)
+        self.number = self.requested_page()
+        self.rows = self.fetch(queryset)
+        if self.number > 1 and not self.rows:
+            raise exceptions.NotFound(self.invalid_page_message)
+        return self.rows
+
+    def requested_page(self):
+        raw = self.request.query_params.get(self.page_query_param) or 1
+        if raw in self.last_page_strings:
+            return max(1, math.ceil(self.count / self.page_size_now))
+        try:
+            number = int(raw)
+        except (TypeError, ValueError):
+            raise exceptions.NotFound(self.invalid_page_message) from None
+        if number < 1:
+            raise exceptions.NotFound(self.invalid_page_message)
+        return number
+
+    def fetch(self, queryset):
+        size, params = self.page_size_now, self.request.query_params
+        for name, forward in ((self.after_query_param, True), (self.before_query_param, False)):
+            if params.get(name) is not None:
+                values = self.read_token(name, params[name])
+                return self.keyset_page(queryset, values, forward)
+        offset = (self.number - 1) * size
+        if offset > max_offset():
+            message = _("Page %(page)s is too deep to reach by number (past row %(rows)s): follow the next "
+                        "link, or narrow the list with filters.") % {"page": self.number, "rows": max_offset()}
+            raise DomainError(message, code=PAGE_TOO_DEEP, errors={self.page_query_param: [message]})
+        rows = list(queryset[offset:offset + size + 1])
+        self.more, self.has_previous = len(rows) > size, self.number > 1
+        return rows[:size]
+
+    def keyset_page(self, queryset, values, forward):
+        size = self.page_size_now
+        if forward:
+            rows = list(queryset.filter(keyset_filter(self.keys, values))[:size + 1])
+            self.more, self.has_previous = len(rows) > size, True
+            return rows[:size]
+        reverse = [key.reversed() for key in self.keys]
+        rows = list(queryset.filter(keyset_filter(reverse, values))
+                    .order_by(*(key.order_by() for key in reverse))[:size])
+        self.more, self.has_previous = True, self.number > 1
+        return rows[::-1]
+
+    # -- tokens ------------------------------------------------------------------------------
+    def fingerprint(self):
+        """What a token is only valid with: the ordering, the page size and every other parameter."""
+        skip = {self.page_query_param, self.after_query_param, self.before_query_param}
+        params = sorted((k, v) for k, v in self.request.query_params.lists() if k not in skip)
+        blob = json.dumps([[key.term() for key in self.keys], self.page_size_now, params])
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def salt(self):
+        return f"meditrack.pagination:{self.request.path}"
+
+    def make_token(self, row, page):
+        values = row_values(self.keys, row) if self.keys else None
+        if values is None:
+            return None
+        payload = {"p": page, "f": self.fingerprint(), "v": [encode_value(value) for value in values]}
+        return signing.dumps(payload, salt=self.salt(), compress=True)
+
+    def read_token(self, name, token):
+        if self.keys is None:
+            raise _bad_token(name, _("This list cannot be paged by %(name)s; use ?page=.") % {"name": name})
+        try:
+            payload = signing.loads(token, salt=self.salt())
+            values = [decode_value(value) for value in payload["v"]]
+            page, fingerprint = payload["p"], payload["f"]
+        except (signing.BadSignature, KeyError, TypeError, ValueError, decimal.InvalidOperation):
+            raise _bad_token(name, _("This link is not valid: use the next and previous links as the list "
+                                     "gave them.")) from None
+        if page != self.number or fingerprint != self.fingerprint() or len(values) != len(self.keys):
+            raise _bad_token(name, _("This link belongs to another page, ordering or filter: start again "
+                                     "from the first page."))
+        return values
+
+    # -- links and answer --------------------------------------------------------------------
+    def get_next_link(self):
+        if not self.more:
+            return None
+        url = self.request.build_absolute_uri()
+        url = remove_query_param(url, self.before_query_param)
+        url = replace_query_param(url, self.page_query_param, self.number + 1)
+        token = self.make_token(self.rows[-1], self.number + 1) if self.keys is not None else None
+        if token is None:
+            return remove_query_param(url, self.after_query_param)
+        return replace_query_param(url, self.after_query_param, token)
+
+    def get_previous_link(self):
+        if not self.has_previous:
+            return None
+        url = self.request.build_absolute_uri()
+        url = remove_query_param(remove_query_param(url, self.after_query_param), self.before_query_param)
+        if self.number - 1 == 1:
+            return remove_query_param(url, self.page_query_param)
+        url = replace_query_param(url, self.page_query_param, self.number - 1)
+        if self.keys is None or (self.number - 2) * self.page_size_now <= max_offset() or not self.rows:
+            return url
+        token = self.make_token(self.rows[0], self.number - 1)
+        return url if token is None else replace_query_param(url, self.before_query_param, token)
+
+    def get_paginated_response(self, data):
+        return Response({"count": self.count, "next": self.get_next_link(),
+                         "previous": self.get_previous_link(), "results": data},
+                        headers={"X-Count-Exact": "true" if self.count_exact else "false"})
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count"]["description"] = (
+            f"Exact up to {count_cap():,} rows; above that PostgreSQL's estimate (never below the cap). "
+            "The X-Count-Exact header (true/false) says which.")
+        # `after` / `before` are not advertised as parameters: opaque, they only come inside these links.
+        response["properties"]["next"]["description"] = "The next page (its `after` token pages by keyset)."
+        response["properties"]["previous"]["description"] = "The previous page (deep: a `before` token)."
+        return response
+
+
+def _bad_token(name, message):
+    return exceptions.ValidationError({name: [message]})
+
+
+# -- counts ------------------------------------------------------------------------------------
+def capped_count(queryset):
+    """(count, exact): exact up to the cap; above it the planner's estimate on PostgreSQL."""
+    cap = count_cap()
+    unordered = queryset.order_by()
+    count = unordered[:cap + 1].count()
+    if count <= cap:
+        return count, True
+    if connections[queryset.db].vendor != "postgresql":
+        return unordered.count(), True
+    plan = json.loads(unordered.explain(format="json"))
+    return max(cap + 1, int(plan[0]["Plan"]["Plan Rows"])), False

@@ -29,3 +29,9 @@ def test_codes_keep_their_values(module):
     assert codes == CONTRACT[module]
     # Each constant is named after its code, so a grep for either finds both.
     assert all(getattr(module, code.upper()) == code for code in CONTRACT[module])
+
+
+def test_core_pagination_codes_keep_their_values():
+    from core import pagination
+
+    assert pagination.PAGE_TOO_DEEP == "page_too_deep"
