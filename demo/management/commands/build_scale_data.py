@@ -290,11 +290,11 @@ class Builder:
            f"WHERE w.n <= {n_requests}")
 
     def alerts(self):
-        """Half the monitored patients have had a tachycardia alert; one in ten of those still open."""
+        """The even monitored patients (as scale-<role>-1's) have had a tachycardia alert; a fifth still open."""
         self.insert("alerts", Alert, {
             "patient_id": f"{self.patient} + m", "device_id": f"{self.device} + m * 5", "kind": "'tachycardia'",
-            "severity": "'warning'", "status": "CASE WHEN m % 20 = 1 THEN 'open' ELSE 'resolved' END",
+            "severity": "'warning'", "status": "CASE WHEN m % 10 = 0 THEN 'open' ELSE 'resolved' END",
             "first_value": "130", "last_value": "128", "peak_value": "140", "breach_count": "3",
             "opened_at": f"now() - {pick(60 * 24)} * interval '1 hour'", "last_breach_at": "now()",
-            "resolved_at": "CASE WHEN m % 20 = 1 THEN NULL ELSE now() END",
-        }, f"generate_series(1, {self.n_monitored}, 2) m")
+            "resolved_at": "CASE WHEN m % 10 = 0 THEN NULL ELSE now() END",
+        }, f"generate_series(2, {self.n_monitored}, 2) m")
