@@ -115,8 +115,8 @@ REST_FRAMEWORK = {
     # JSON in; the routes that take files add multipart themselves (core.parsers.UPLOAD_PARSERS).
     "DEFAULT_PARSER_CLASSES": ["core.parsers.LimitedJSONParser"],
     # JSON only, also with DEBUG on: an error under /api/ is never an HTML page (Swagger UI at
-    # /api/docs/ is the browsable interface).
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # /api/docs/ is the browsable interface). Written by orjson, as DRF's renderer writes it.
+    "DEFAULT_RENDERER_CLASSES": ["core.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
