@@ -85,13 +85,19 @@ class DeviceQuerySet(models.QuerySet):
         return self._through_patients(user, Patient.objects.in_care_of)
 
     def _through_patients(self, user, patients):
+        # Each scope starts from the caller's own rows, so that PostgreSQL reads them first and
+        # joins the devices by primary key (issue 15): engineer by the (assigned_engineer,
+        # asset_number) index; nurse `pk IN` their assignments (no join, so no duplicate rows to
+        # undo); doctor `patient_id IN` their patients' ids, each monitor found by the unique
+        # patient index.
         role = getattr(user, "role", None)
         if role == Role.ADMIN:
             return self.all()
         if role == Role.ENGINEER:
             return self.filter(assigned_engineer=user)
         if role == Role.NURSE:
-            return self.filter(assigned_nurses=user)
+            nursed = Device.assigned_nurses.through.objects.filter(user=user).values("device_id")
+            return self.filter(pk__in=nursed)
         if role == Role.DOCTOR:
             return self.filter(category=DeviceCategory.MONITOR, patient__in=patients(user).values("pk"))
         return self.none()
@@ -123,15 +129,16 @@ class Device(models.Model):
     name = models.CharField(max_length=200)
     model = models.CharField(max_length=120, blank=True)
     manufacturer = models.CharField(max_length=120, blank=True)
-    category = models.CharField(max_length=16, choices=DeviceCategory.choices, default=DeviceCategory.EQUIPMENT,
-                                db_index=True)
-    status = models.CharField(max_length=16, choices=DeviceStatus.choices, default=DeviceStatus.ACTIVE,
-                              db_index=True)
-    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="devices")
-    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="devices")
+    # category, status, hospital, room, engineer and the dates: indexed with the list's order in
+    # Meta.indexes (a composite whose first column is the field serves its lookups too).
+    category = models.CharField(max_length=16, choices=DeviceCategory.choices, default=DeviceCategory.EQUIPMENT)
+    status = models.CharField(max_length=16, choices=DeviceStatus.choices, default=DeviceStatus.ACTIVE)
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="devices", db_index=False)
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="devices",
+                             db_index=False)
     assigned_engineer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="engineered_devices", limit_choices_to={"role": Role.ENGINEER},
+        related_name="engineered_devices", limit_choices_to={"role": Role.ENGINEER}, db_index=False,
     )
     assigned_nurses = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="nursed_devices", limit_choices_to={"role": Role.NURSE},
@@ -141,9 +148,9 @@ class Device(models.Model):
         "clinical.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="monitor",
     )
     last_inventory_date = models.DateField(null=True, blank=True)
-    warranty_expires = models.DateField(null=True, blank=True, db_index=True)
+    warranty_expires = models.DateField(null=True, blank=True)
     last_calibration_date = models.DateField(null=True, blank=True)
-    next_calibration_due = models.DateField(null=True, blank=True, db_index=True)
+    next_calibration_due = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -152,6 +159,22 @@ class Device(models.Model):
 
     class Meta:
         ordering = ["asset_number"]
+        # The list at 100,000 devices (issue 15): each scope and filter with the default order
+        # (asset_number), and each ?ordering= field with the id that makes it total, is an index
+        # range read LIMIT 50, not a sort of the table. Search (trigram GIN) and the identifier
+        # prefix filters (UPPER text_pattern_ops) are PostgreSQL-only: migration 0004.
+        indexes = [
+            models.Index(fields=["assigned_engineer", "asset_number"], name="devices_engineer_asset"),
+            models.Index(fields=["hospital", "asset_number"], name="devices_hospital_asset"),
+            models.Index(fields=["room", "asset_number"], name="devices_room_asset"),
+            models.Index(fields=["name", "id"], name="devices_name_id"),
+            models.Index(fields=["status", "id"], name="devices_status_id"),
+            models.Index(fields=["category", "id"], name="devices_category_id"),
+            models.Index(fields=["created_at", "id"], name="devices_created_id"),
+            models.Index(fields=["last_inventory_date", "id"], name="devices_inventory_id"),
+            models.Index(fields=["warranty_expires", "id"], name="devices_warranty_id"),
+            models.Index(fields=["next_calibration_due", "id"], name="devices_calibration_id"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(patient__isnull=True) | Q(category=DeviceCategory.MONITOR),
                                    name="devices_device_only_monitors_have_patient"),

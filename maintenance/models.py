@@ -10,6 +10,7 @@ from accounts.choices import Role
 from core.models import TrackedModel
 from devices.choices import DeviceStatus
 from devices.dates import years_after
+from devices.models import Device
 from maintenance.choices import (
     INTERVAL_MAX,
     INTERVAL_MIN,
@@ -62,7 +63,8 @@ class PMScheduleQuerySet(models.QuerySet):
         if role == Role.ADMIN:
             return self.all()
         if role == Role.ENGINEER:
-            return self.filter(device__assigned_engineer=user)
+            # From the engineer's devices (their index) to each one's schedules (device, next_due_date).
+            return self.filter(device__in=Device.objects.filter(assigned_engineer=user).values("pk"))
         return self.none()
 
     def due(self, today):
@@ -80,14 +82,15 @@ class PMSchedule(TrackedModel):
     due occurrence into one PM work order; `WorkOrder.pm_schedule` + `pm_due_date` is unique, so an
     occurrence becomes a work order exactly once."""
 
-    device = models.ForeignKey("devices.Device", on_delete=models.CASCADE, related_name="pm_schedules")
+    device = models.ForeignKey("devices.Device", on_delete=models.CASCADE, related_name="pm_schedules",
+                               db_index=False)  # (device, next_due_date, id) in Meta.indexes
     title = models.CharField(max_length=200)
     checklist = models.JSONField(default=list, help_text="The steps, as a list of texts.")
     frequency = models.CharField(max_length=16, choices=Frequency.choices)
     interval = models.PositiveSmallIntegerField(default=1, validators=[
         MinValueValidator(INTERVAL_MIN, INTERVAL_MESSAGE), MaxValueValidator(INTERVAL_MAX, INTERVAL_MESSAGE)])
     based_on = models.CharField(max_length=16, choices=BasedOn.choices, default=BasedOn.SCHEDULED_DATE)
-    next_due_date = models.DateField(db_index=True)
+    next_due_date = models.DateField()
     lead_days = models.PositiveSmallIntegerField(default=0, validators=[
         MinValueValidator(LEAD_DAYS_MIN, LEAD_DAYS_MESSAGE), MaxValueValidator(LEAD_DAYS_MAX, LEAD_DAYS_MESSAGE)])
     active = models.BooleanField(default=True, db_index=True)
@@ -96,6 +99,13 @@ class PMSchedule(TrackedModel):
 
     class Meta:
         ordering = ["next_due_date", "id"]
+        # The default order (also the generator's range on next_due_date), per device (the engineer's
+        # scope goes through their devices) and by title: index ranges, not sorts.
+        indexes = [
+            models.Index(fields=["next_due_date", "id"], name="maintenance_pm_due_id"),
+            models.Index(fields=["device", "next_due_date", "id"], name="maintenance_pm_device_due"),
+            models.Index(fields=["title", "id"], name="maintenance_pm_title_id"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(frequency__in=Frequency.values),
                                    name="maintenance_pmschedule_frequency_valid"),

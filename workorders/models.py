@@ -3,7 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -11,7 +11,7 @@ from accounts.choices import Role
 from core.db import ConflictError
 from core.models import TrackedModel
 from workorders import errors
-from workorders.choices import Priority, WorkOrderStatus, WorkType
+from workorders.choices import PRIORITY_RANK, Priority, WorkOrderStatus, WorkType
 
 
 def photo_upload_to(instance, filename):
@@ -53,17 +53,19 @@ class WorkOrderQuerySet(models.QuerySet):
 
 class WorkOrder(TrackedModel):
     work_number = models.CharField(max_length=32, unique=True, editable=False)
-    device = models.ForeignKey("devices.Device", on_delete=models.PROTECT, related_name="work_orders")
+    # device, status, the people and the dates: indexed with the list's order in Meta.indexes.
+    device = models.ForeignKey("devices.Device", on_delete=models.PROTECT, related_name="work_orders",
+                               db_index=False)
     description = models.TextField()
     work_type = models.CharField(max_length=2, choices=WorkType.choices, default=WorkType.CORRECTIVE)
     priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.MEDIUM)
-    status = models.CharField(max_length=16, choices=WorkOrderStatus.choices, default=WorkOrderStatus.OPEN,
-                              db_index=True)
+    status = models.CharField(max_length=16, choices=WorkOrderStatus.choices, default=WorkOrderStatus.OPEN)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="reported_work_orders")
+                                   related_name="reported_work_orders", db_index=False)
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="assigned_work_orders", limit_choices_to={"role": Role.ENGINEER})
-    due_date = models.DateField(db_index=True)
+                                    related_name="assigned_work_orders", limit_choices_to={"role": Role.ENGINEER},
+                                    db_index=False)
+    due_date = models.DateField()
     completed_date = models.DateField(null=True, blank=True)
     # When it closed, to the second: the reliability report's repair times (MTTR) need hours.
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -88,6 +90,21 @@ class WorkOrder(TrackedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The list at 200,000 work orders (issue 15): each scope (engineer: assigned_to; nurse:
+        # created_by), the device and status filters with the default order, and each ?ordering=
+        # field with the id, read an index range LIMIT 50 (backwards for descending). The priority
+        # rank is the expression ?ordering=priority sorts by. Search: migration 0005 (PostgreSQL).
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="workorders_created_id"),
+            models.Index(fields=["assigned_to", "created_at", "id"], name="workorders_assignee_created"),
+            models.Index(fields=["created_by", "created_at", "id"], name="workorders_reporter_created"),
+            models.Index(fields=["device", "created_at", "id"], name="workorders_device_created"),
+            models.Index(fields=["status", "created_at", "id"], name="workorders_status_created"),
+            models.Index(fields=["status", "id"], name="workorders_status_id"),
+            models.Index(fields=["due_date", "id"], name="workorders_due_id"),
+            models.Index(fields=["updated_at", "id"], name="workorders_updated_id"),
+            models.Index(PRIORITY_RANK, F("id"), name="workorders_priority_rank_id"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=WorkOrderStatus.values),
                                    name="workorders_workorder_status_valid"),

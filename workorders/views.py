@@ -7,11 +7,12 @@ from rest_framework.exceptions import NotFound
 
 from accounts.choices import Role
 from accounts.roles import ADMIN, ENGINEER_NURSE, WORKORDER_READERS
+from core.filters import ListFilterBackend, ListOrderingFilter
 from core.parsers import UPLOAD_PARSERS
 from core.viewsets import ModelViewSet
 from workorders import services
 from workorders.choices import PRIORITY_RANK
-from workorders.filters import WorkOrderFilter
+from workorders.filters import RelatedSearchFilter, WorkOrderFilter
 from workorders.models import WorkOrder
 from workorders.pdf import work_order_pdf_response
 from workorders.photos import CONTENT_TYPES
@@ -104,6 +105,8 @@ class WorkOrderViewSet(ModelViewSet):
         "destroy": ADMIN,
     }
     filterset_class = WorkOrderFilter
+    # ?search= reaches the device's asset number and name through their own indexes (issue 15).
+    filter_backends = [ListFilterBackend, RelatedSearchFilter, ListOrderingFilter]
     search_fields = ["work_number", "description", "device__asset_number", "device__name"]
     ordering_fields = ["id", "work_number", "created_at", "updated_at", "due_date", "priority", "status"]
     ordering = ["-created_at", "-id"]
