@@ -3,13 +3,14 @@ from django.apps import apps
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from clinical.choices import BloodType, DocumentKind, Sex
 from clinical.models.access import BreakGlassGrant
 from clinical.models.directory import DoctorProfile
+from clinical.models.scoping import InIds
 from core.db import FieldError
 from core.models import Counter
 from core.sms import validate_e164
@@ -33,7 +34,7 @@ class PatientQuerySet(models.QuerySet):
         """The patients in a user's care: admin all; doctor those mapped to them or with an
         appointment with them; nurse their department's; patient their own record. Every write
         scope starts here (a break-glass grant reads, never writes). Archived records included."""
-        condition = _care_condition(user)
+        condition = _scope_condition(user, granted=False)
         return self.none() if condition is None else self.filter(condition)
 
     def visible_to(self, user):
@@ -41,10 +42,7 @@ class PatientQuerySet(models.QuerySet):
         of their live break-glass grants (clinical.models.access): the one place a grant widens a
         scope; appointments (and through them consultations) add the same grants.
         Archived records are included (their history stays reachable); patient lists hide them."""
-        condition = _care_condition(user)
-        if getattr(user, "role", None) in (Role.DOCTOR, Role.NURSE):
-            granted = Q(pk__in=BreakGlassGrant.objects.patient_ids_for(user))
-            condition = granted if condition is None else condition | granted
+        condition = _scope_condition(user, granted=True)
         return self.none() if condition is None else self.filter(condition)
 
     def records_for(self, user):
@@ -66,22 +64,37 @@ class PatientQuerySet(models.QuerySet):
         return records if getattr(user, "role", None) == Role.ADMIN else records.active()
 
 
-def _care_condition(user):
-    """The filter of in_care_of: Q() for all, None for nothing."""
+def _scope_condition(user, *, granted):
+    """The filter of in_care_of (granted=False) and visible_to (granted=True): Q() for all, None for nothing.
+
+    Driven from the caller's side (issue 15), never a test per patient (an `Exists() OR Exists()` is
+    a correlated subplan over the whole table): a doctor's patients are `pk = ANY(ARRAY(their
+    mappings' patient ids UNION their appointments' [UNION their live grants']))`, each arm an index
+    scan of the doctor's own rows, then the patients by primary key; a nurse's are their department's
+    (one index) OR their grants' ids (InIds: an array, so that the OR keeps both indexes)."""
     role = getattr(user, "role", None)
     if role == Role.ADMIN:
         return Q()
-    if role == Role.DOCTOR:
-        # Appointments live in scheduling, which imports this module: resolved through the app registry.
-        # Exists() rather than joins: no duplicates, so no DISTINCT for callers to trip over.
-        mapped = PatientDoctorMapping.objects.filter(patient=OuterRef("pk"), doctor__user=user)
-        booked = apps.get_model("clinical", "Appointment").objects.filter(patient=OuterRef("pk"), doctor__user=user)
-        return Q(Exists(mapped)) | Q(Exists(booked))
-    if role == Role.NURSE:
-        return None if user.department_id is None else Q(department_id=user.department_id)
     if role == Role.PATIENT:
         return Q(user=user)
-    return None
+    if role not in (Role.DOCTOR, Role.NURSE):
+        return None
+    grants = BreakGlassGrant.objects.patient_ids_for(user) if granted else None
+    if role == Role.DOCTOR:
+        mapped, booked = _doctor_patient_ids(user)
+        return Q(InIds("pk", mapped.union(booked) if grants is None else mapped.union(booked, grants)))
+    own = None if user.department_id is None else Q(department_id=user.department_id)
+    if grants is None:
+        return own
+    return Q(InIds("pk", grants)) if own is None else own | Q(InIds("pk", grants))
+
+
+def _doctor_patient_ids(user):
+    """The two arms of a doctor's patients: the patient ids of their mappings and of their appointments."""
+    # Appointments live in scheduling, which imports this module: resolved through the app registry.
+    appointments = apps.get_model("clinical", "Appointment").objects
+    return (PatientDoctorMapping.objects.filter(doctor__user=user).order_by().values("patient_id"),
+            appointments.filter(doctor__user=user).order_by().values("patient_id"))
 
 
 class Patient(models.Model):
@@ -119,6 +132,11 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
+        # The list's ordering, for all and within a nurse's department (issue 15). Search: trigram
+        # GIN indexes on UPPER(name, MRN) in migration 0010 (PostgreSQL only).
+        indexes = [models.Index(fields=["last_name", "first_name", "id"], name="clinical_patient_name_idx"),
+                   models.Index(fields=["department", "last_name", "first_name", "id"],
+                                name="clinical_patient_dept_name_idx")]
         constraints = [
             models.CheckConstraint(condition=models.Q(hr_low__lt=models.F("hr_high")),
                                    name="clinical_patient_hr_low_below_high"),
@@ -159,6 +177,9 @@ class PatientDoctorMapping(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The pair's unique index leads with the patient; a doctor's patients (their scope) lead with the doctor.
+        indexes = [models.Index(fields=["doctor", "patient"], name="clinical_mapping_doctor_idx"),
+                   models.Index(fields=["-created_at", "-id"], name="clinical_mapping_created_idx")]
         constraints = [
             models.UniqueConstraint(fields=["patient", "doctor"], name="clinical_mapping_unique_pair"),
         ]

@@ -3,7 +3,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import ExpressionWrapper, FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -38,8 +38,12 @@ class TimeSlotQuerySet(models.QuerySet):
         return self.none()
 
     def with_availability(self):
-        live = Appointment.objects.filter(slot=OuterRef("pk")).live()
-        return self.annotate(is_booked=Exists(live))
+        """is_booked: a live appointment holds the slot. A LEFT JOIN on the one live appointment a slot
+        may hold (the partial unique index), not an Exists(): over the whole calendar PostgreSQL plans
+        an Exists() as a hashed scan of every appointment even for a page of 50 (issue 15)."""
+        live = FilteredRelation("appointments", condition=LIVE_APPOINTMENT_OF_SLOT)
+        return self.annotate(live_appointment=live).annotate(
+            is_booked=ExpressionWrapper(Q(live_appointment__isnull=False), output_field=models.BooleanField()))
 
     def upcoming(self):
         return self.filter(not_started_q())
@@ -67,7 +71,9 @@ class TimeSlot(models.Model):
 
     class Meta:
         ordering = ["date", "start_time", "id"]
-        indexes = [models.Index(fields=["doctor", "date"])]
+        # The calendar's ordering; a doctor's day (availability, overlaps) in start order.
+        indexes = [models.Index(fields=["date", "start_time", "id"], name="clinical_slot_date_start_idx"),
+                   models.Index(fields=["doctor", "date", "start_time"], name="clinical_slot_doctor_date_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(end_time__gt=models.F("start_time")),
                                    name="clinical_timeslot_end_after_start"),
@@ -88,6 +94,7 @@ class TimeSlot(models.Model):
 # A live appointment holds its slot: every status but cancelled. The one definition, shared by
 # AppointmentQuerySet.live() and the partial unique index that guarantees one live appointment per slot.
 LIVE_APPOINTMENT = ~Q(status=AppointmentStatus.CANCELLED)
+LIVE_APPOINTMENT_OF_SLOT = ~Q(appointments__status=AppointmentStatus.CANCELLED)
 
 
 class AppointmentQuerySet(models.QuerySet):
@@ -102,12 +109,18 @@ class AppointmentQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Those in the user's care, and for a doctor or nurse every appointment of the patients of
-        their live break-glass grants (read only: editable_by starts from in_care_of)."""
+        their live break-glass grants (read only: editable_by starts from in_care_of). A doctor's as
+        a UNION of ids (their own by the doctor index, the grants' by the patient index), not an OR,
+        which would scan the table; a nurse's are those of the patients they see."""
+        role = getattr(user, "role", None)
+        if role == Role.NURSE:
+            return self.filter(patient__in=Patient.objects.visible_to(user).values("pk"))
         condition = _care_condition(user)
-        if getattr(user, "role", None) in (Role.DOCTOR, Role.NURSE):
-            granted = Q(patient__in=BreakGlassGrant.objects.patient_ids_for(user))
-            condition = granted if condition is None else condition | granted
-        return self.none() if condition is None else self.filter(condition)
+        if role != Role.DOCTOR:
+            return self.none() if condition is None else self.filter(condition)
+        granted = Appointment.objects.filter(patient__in=BreakGlassGrant.objects.patient_ids_for(user))
+        own = Appointment.objects.filter(condition).order_by().values("pk")
+        return self.filter(pk__in=own.union(granted.order_by().values("pk")))
 
     def editable_by(self, user):
         """Who changes an appointment (confirm, cancel, reschedule, complete, no-show, as role_rules
@@ -152,6 +165,8 @@ class Appointment(models.Model):
 
     class Meta:
         ordering = ["slot__date", "slot__start_time", "id"]
+        # A doctor's patients (the patients' scope) read from the index alone.
+        indexes = [models.Index(fields=["doctor", "patient"], name="clinical_appt_doctor_idx")]
         constraints = [
             # The guarantee behind "of concurrent bookings exactly one wins".
             models.UniqueConstraint(fields=["slot"], condition=LIVE_APPOINTMENT,
