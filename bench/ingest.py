@@ -1,20 +1,19 @@
-"""Ingest benchmark: HTTP batches through gunicorn vs the same COPY -> ON CONFLICT path straight to the database,
-and the cost of the alert rules: the same data posted with the rules on and off.
+"""Ingest benchmark, PostgreSQL, one gunicorn sync worker:
 
     .venv/bin/python bench/ingest.py [--batches 40] [--clients 4] [--size 5000] [--rounds 2]
+                                     [--singles 1500] [--single-clients 1,4] [--sizes 1,5,10,20,50,100,200]
 
-Needs the local PostgreSQL (BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432); it creates
-and drops its own database (`meditrack_bench_ingest_<pid>`) and serves on free loopback ports.
-Prints readings/s for both paths, their ratio, p50/p95 batch latency, readings/s for a replay of the
-same batches (all duplicates), and the gunicorn worker's resident memory after the first batch,
-after the last and at its peak.
-Then readings/s with the alert rules on and off (interleaved rounds off, on, on, off, ... on fresh
-monitors with the same readings, each with its own gunicorn), their ratio, and the statements one
-5,000-reading batch runs with the rules on and off. The data holds a sustained breach and its
-recovery every 5,000 readings, so the rules open and resolve alerts as they go.
-
-The rules are always on in the service; only this script turns them off, in its own gunicorn
-worker (`rules_off_application` below sets monitoring.services.ALERT_RULES_ENABLED = False).
+1. HTTP batches vs the same COPY -> ON CONFLICT straight to the database, interleaved (HTTP, direct,
+   HTTP, direct): readings/s, the ratio, batch p50/p95, a replay (all duplicates), worker memory.
+2. Singles: one reading per request from 1 and from 4 clients, on the small path and on the staged
+   one (threshold 0, its own gunicorn), interleaved small, staged, staged, small: readings/s, p50/p99,
+   the ratio, and the multiple of the one-reading-per-request design's 70 readings/s (target 3x).
+3. The threshold: ms per transaction of readings_ingest in-process for each batch size, both paths.
+4. Alert rules on vs off (interleaved off, on, on, off, fresh monitors, the same readings, each with
+   its own gunicorn) and the statements of one 5,000-reading batch; the data holds a sustained breach
+   and its recovery every 5,000 readings. The service always runs the rules and its threshold: only
+   this script's app factory below changes them, in its own gunicorn worker.
+Its own database (meditrack_bench_ingest_<pid>, on BENCH_PG_URL) and free loopback ports.
 """
 
 import argparse
@@ -29,20 +28,23 @@ from datetime import UTC, datetime, timedelta
 from common import PG_ADMIN_URL, ROOT, Server, fresh_database, percentile, request
 
 
-def rules_off_application():
-    """The WSGI application with the alert rules switched off (a gunicorn app factory)."""
+def changed_application(**changes):
+    """The WSGI application with monitoring.services switches changed (a gunicorn app factory):
+    ALERT_RULES_ENABLED=False, or SMALL_BATCH_MAX=0 (every batch staged)."""
     from config.wsgi import application
     from monitoring import services
 
-    services.ALERT_RULES_ENABLED = False
+    for name, value in changes.items():
+        setattr(services, name, value)
     return application
 
 
-class RulesServer(Server):
-    """common.Server serving the application with the alert rules on or off."""
+class ChangedServer(Server):
+    """common.Server serving the application as shipped, or with services' switches changed."""
 
-    def __init__(self, env, *, rules):
-        app = "config.wsgi:application" if rules else "ingest:rules_off_application()"
+    def __init__(self, env, **changes):
+        arguments = ", ".join(f"{name}={value!r}" for name, value in changes.items())
+        app = f"ingest:changed_application({arguments})" if changes else "config.wsgi:application"
         super().__init__(env, app=app, pythonpath=f"{ROOT},{ROOT / 'bench'}")
 
 
@@ -73,10 +75,10 @@ def make_monitors(count):
     return monitors
 
 
-def batches_for(monitors, batches, size, start):
+def batches_for(monitors, batches, size, start, first=0):
     """Pre-serialised bodies: batch j goes to monitor j % clients, each device's time runs on."""
     bodies = []
-    for j in range(batches):
+    for j in range(first, first + batches):
         device_id, _patient, key = monitors[j % len(monitors)]
         offset = (j // len(monitors)) * size
         readings = [{"device": device_id, "bpm": bpm_at(offset + i),
@@ -85,7 +87,7 @@ def batches_for(monitors, batches, size, start):
     return bodies
 
 
-def post_all(server, bodies, clients):
+def post_all(server, bodies, clients, memory=True):
     latencies, rss = [], []
     lock = threading.Lock()
 
@@ -97,7 +99,7 @@ def post_all(server, bodies, clients):
         assert status == 201, answer
         with lock:
             latencies.append(elapsed)
-            rss.append(server.worker_rss_mb())
+            rss.append(server.worker_rss_mb() if memory else 0)
         return answer
 
     began = time.perf_counter()
@@ -106,14 +108,15 @@ def post_all(server, bodies, clients):
     return time.perf_counter() - began, latencies, rss, answers
 
 
-def direct_copy(monitors, batches, size, start):
-    """The same statements the service runs, from psycopg, one transaction per batch."""
+def direct_copy(monitors, batches, size, start, first=0):
+    """The same statements the service runs, from psycopg, one transaction per batch (batches
+    first .. first + batches - 1 of the sequence batches_for describes)."""
     import psycopg
     from django.conf import settings
 
     db = settings.DATABASES["default"]
     rows_per_batch = []
-    for j in range(batches):
+    for j in range(first, first + batches):
         device_id, patient_id, _key = monitors[j % len(monitors)]
         offset = (j // len(monitors)) * size
         rows_per_batch.append([(device_id, patient_id, bpm_at(offset + i), start + timedelta(seconds=offset + i))
@@ -138,11 +141,23 @@ def main():
     parser.add_argument("--batches", type=int, default=40)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--size", type=int, default=5000)
-    parser.add_argument("--rounds", type=int, default=2, help="rounds of rules off/on (interleaved)")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of HTTP/direct and of rules off/on")
+    parser.add_argument("--singles", type=int, default=1500, help="single-reading requests per path")
+    parser.add_argument("--single-clients", type=lambda v: [int(n) for n in v.split(",")], default=[1, 4])
+    parser.add_argument("--sizes", type=lambda v: [int(n) for n in v.split(",")], default=[1, 5, 10, 20, 50, 100, 200])
+    parser.add_argument("--synchronous-commit", choices=["on", "off"], default="on",
+                        help="off: the bench database only, to separate the paths' cost from the disk's flush")
     args = parser.parse_args()
 
     name = f"meditrack_bench_ingest_{os.getpid()}"
     env = fresh_database(name)
+    if args.synchronous_commit == "off":
+        from django.db import connections
+
+        subprocess.run(["psql", f"{PG_ADMIN_URL}/postgres", "-q", "-c",
+                        f"ALTER DATABASE {name} SET synchronous_commit = off"], check=True)
+        connections.close_all()
+    print(f"synchronous_commit={args.synchronous_commit}")
     try:
         run(env, args)
     finally:
@@ -156,23 +171,31 @@ def main():
 def run(env, args):
     http_monitors, direct_monitors = make_monitors(args.clients), make_monitors(args.clients)
     start = datetime.now(UTC) - timedelta(days=20)
-    bodies = batches_for(http_monitors, args.batches, args.size, start)
     total = args.batches * args.size
+    per_round = args.batches // args.rounds
+    bodies = [batches_for(http_monitors, per_round, args.size, start, first=r * per_round) for r in range(args.rounds)]
 
+    seconds = direct_seconds = 0.0
+    latencies, rss, created = [], [], 0
     server = Server(env)
     try:
         idle_rss = server.worker_rss_mb()
-        seconds, latencies, rss, answers = post_all(server, bodies, args.clients)
-        assert sum(a["created"] for a in answers) == total
-        replay_seconds, _lat, replay_rss, replayed = post_all(server, bodies, args.clients)
+        for r in range(args.rounds):  # A, B, A, B: HTTP then direct on the same share of the batches
+            elapsed, lat, round_rss, answers = post_all(server, bodies[r], args.clients)
+            seconds, created = seconds + elapsed, created + sum(a["created"] for a in answers)
+            latencies, rss = latencies + lat, rss + round_rss
+            direct_seconds += direct_copy(direct_monitors, per_round, args.size, start, first=r * per_round)
+        total = per_round * args.rounds * args.size
+        assert created == total
+        replay_seconds, _lat, replay_rss, replayed = post_all(server, [b for part in bodies for b in part],
+                                                              args.clients)
         assert sum(a["duplicates"] for a in replayed) == total
     finally:
         server.stop()
-    direct_seconds = direct_copy(direct_monitors, args.batches, args.size, start)
 
     http_rate, direct_rate = total / seconds, total / direct_seconds
-    print(f"readings: {total:,} in {args.batches} batches of {args.size:,} from {args.clients} clients "
-          "(gunicorn, 1 sync worker, PostgreSQL)")
+    print(f"readings: {total:,} in {per_round * args.rounds} batches of {args.size:,} from {args.clients} clients "
+          f"(gunicorn, 1 sync worker, PostgreSQL; {args.rounds} interleaved rounds HTTP, direct)")
     print(f"HTTP ingest:        {http_rate:>10,.0f} readings/s")
     print(f"direct COPY path:   {direct_rate:>10,.0f} readings/s")
     print(f"ratio HTTP/direct:  {http_rate / direct_rate:>10.0%}")
@@ -182,6 +205,10 @@ def run(env, args):
     print(f"worker RSS:         idle {idle_rss:.0f} MB, after first batch {rss[0]:.0f} MB, "
           f"after 25% {rss[len(rss) // 4]:.0f} MB, after 50% {rss[len(rss) // 2]:.0f} MB, "
           f"after last {rss[-1]:.0f} MB, peak {max(rss + replay_rss):.0f} MB")
+    import ingest_singles  # its figures need this module's helpers: imported here, not at the top
+
+    ingest_singles.singles(env, args, start)
+    ingest_singles.thresholds(args, start)
     rules_comparison(env, args, start, total)
 
 
@@ -200,7 +227,7 @@ def rules_comparison(env, args, start, total):
     for rules in order[: 2 * args.rounds]:
         monitors = make_monitors(args.clients)
         bodies = batches_for(monitors, args.batches, args.size, start)
-        server = RulesServer(env, rules=rules)
+        server = ChangedServer(env, **({} if rules else {"ALERT_RULES_ENABLED": False}))
         try:
             elapsed, _latencies, _rss, answers = post_all(server, bodies, args.clients)
         finally:

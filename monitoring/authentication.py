@@ -34,6 +34,11 @@ class DevicePrincipal:
     def device_id(self):
         return self.key.device_id
 
+    @property
+    def device(self):
+        """The key's device, loaded with the key (the ingest needs no second look-up for it)."""
+        return self.key.device
+
 
 class DeviceKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Device"
@@ -45,7 +50,7 @@ class DeviceKeyAuthentication(authentication.BaseAuthentication):
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(_("Send `Authorization: Device <api key>`."))
         raw = parts[1].decode(errors="replace")
-        key = DeviceApiKey.objects.active().filter(key_hash=hash_api_key(raw)).first()
+        key = DeviceApiKey.objects.active().select_related("device").filter(key_hash=hash_api_key(raw)).first()
         if key is None:
             raise exceptions.AuthenticationFailed(_("Unknown or revoked device API key."), code=errors.INVALID_API_KEY)
         now = timezone.now()

@@ -98,6 +98,18 @@ def _timestamp(value, latest):
     return moment, None
 
 
+def _devices(ids, user, is_admin, device_key):
+    """{device id: (category, assigned patient)} of the devices the caller may post for, among ids.
+    A device key whose device came with it (monitoring.authentication) costs no query."""
+    known = getattr(device_key, "device", None)
+    if known is not None and ids == {known.pk}:
+        return {known.pk: (known.category, known.patient_id)}
+    devices = Device.objects.filter(pk__in=ids)
+    if not (is_admin or device_key):
+        devices = devices.filter(patient__in=Patient.objects.in_care_of(user).values("pk"))
+    return {pk: (category, assigned) for pk, category, assigned in devices.values_list("pk", "category", "patient_id")}
+
+
 def parse_batch(payload, *, user, device_key=None):
     """Validate everything, or raise before anything is stored.
 
@@ -138,11 +150,7 @@ def parse_batch(payload, *, user, device_key=None):
         raw.append((index, device_id, patient_id, bpm, recorded_at))
 
     is_admin = device_key is None and getattr(user, "role", None) == Role.ADMIN
-    devices = Device.objects.filter(pk__in={r[1] for r in raw})
-    if not (is_admin or device_key):
-        devices = devices.filter(patient__in=Patient.objects.in_care_of(user).values("pk"))
-    devices = {pk: (category, assigned) for pk, category, assigned in
-               devices.values_list("pk", "category", "patient_id")}
+    devices = _devices({r[1] for r in raw}, user, is_admin, device_key)
     rows = []
     for index, device_id, patient_id, bpm, recorded_at in raw:
         if device_key and device_id != key_device:
