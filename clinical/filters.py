@@ -44,6 +44,11 @@ class DoctorProfileFilter(django_filters.FilterSet):
 
 
 class PatientFilter(django_filters.FilterSet):
+    # An identifier prefix, as the devices' asset and serial numbers: served by the
+    # UPPER(medical_record_number) text_pattern_ops index (clinical 0011). MRNs are fixed width, so a
+    # whole one still finds exactly its record.
+    medical_record_number = django_filters.CharFilter(lookup_expr="istartswith", help_text=(
+        "Medical record numbers starting with this, any case: `mrn-00012` finds MRN-0001234."))
     born_after = django_filters.DateFilter(field_name="date_of_birth", lookup_expr="gte")
     born_before = django_filters.DateFilter(field_name="date_of_birth", lookup_expr="lte")
 

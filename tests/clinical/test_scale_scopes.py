@@ -151,3 +151,9 @@ def test_search_is_served_by_the_trigram_indexes(scale):
         queryset = Patient.objects.filter(**{f"{column}__icontains": "st99"})
         used = {node.get("Index Name") for node in nodes(plan(queryset))}
         assert f"clinical_patient_{column}_trgm" in used
+
+
+def test_a_record_number_prefix_is_a_range_of_its_btree(scale):
+    used = {node.get("Index Name") for node in nodes(plan(Patient.objects.filter(
+        medical_record_number__istartswith="scale-12")))}
+    assert "clinical_patient_mrn_prefix" in used
