@@ -5,16 +5,13 @@ defaults give a working development server: SQLite file, local-memory cache, eag
 console email, DEBUG on. See README.md "Configuration" and .env.example.
 """
 
-import os
-import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from config import base, jobs, live_events
+from config import base, database, jobs, live_events
 from config.logconfig import logging_config
 from config.openapi import SPECTACULAR_SETTINGS  # noqa: F401 (a setting)
 
@@ -45,31 +42,9 @@ WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
 # --- Data stores -------------------------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-# A persistent connection is checked before each request reuses it, so a database restart costs
-# no request a 500 (and /api/health/ does not report a live database down).
-DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded default serves a threaded server (runserver): several connections write at once.
-    # IMMEDIATE makes every atomic() take SQLite's one write lock at BEGIN, so writers queue behind
-    # the busy timeout instead of failing "database is locked" on a read-to-write upgrade, and a
-    # check-then-write (slot overlap, one live appointment) runs alone, as select_for_update()
-    # (a no-op on SQLite) makes it on PostgreSQL. WAL lets readers run beside the writer. Options
-    # in DATABASE_URL's query string (`?timeout=5`) win.
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
-        **DATABASES["default"].get("OPTIONS", {}),
-    }
-    # Tests on SQLite use a file (a new name per test run), not the in-memory database: threads in
-    # the race tests each open their own connection, and they must all see the same database. A
-    # new name means a killed run's leftover -wal file is never replayed into a fresh database.
-    DATABASES["default"]["TEST"] = {
-        "NAME": str(Path(tempfile.gettempdir()) / f"meditrack-test-{os.getpid()}-{time.time_ns()}.sqlite3")
-    }
+# DATABASE_URL, DATABASE_POOLER (PgBouncer), DATABASE_REPLICA_URL, CONN_MAX_AGE: config/database.py.
+DATABASES = database.databases(env, BASE_DIR)
+DATABASE_ROUTERS = database.ROUTERS
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

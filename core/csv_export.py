@@ -140,6 +140,7 @@ def _rows(queryset, serializer, fields, audited):
 
 def csv_response(view):
     queryset = view.filter_queryset(view.get_queryset())  # a bad filter is a 400 here, before streaming
+    queryset = queryset.using(queryset.db)  # the alias the router picks now: the body streams after the view
     fields = list(view.csv_fields)
     serializer = _trimmed_serializer(view, fields)
     audited = _note_reads(view, queryset, serializer)

@@ -52,6 +52,7 @@ from rest_framework.settings import api_settings
 
 from core import csv_export
 from core.db import constraint_errors
+from core.db_router import reading_from_replica
 from core.permissions import allows
 
 WRITE_ACTIONS = frozenset({"create", "update", "partial_update", "destroy"})
@@ -231,7 +232,8 @@ class ListMixin(mixins.ListModelMixin):
 
     def list(self, request, *args, **kwargs):
         if csv_export.wants_csv(request):
-            return csv_export.csv_response(self)
+            with reading_from_replica():  # when there is one (core.db_router)
+                return csv_export.csv_response(self)
         return super().list(request, *args, **kwargs)
 
 

@@ -6,6 +6,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from core.db_router import ReplicaReadsMixin
 from fhir import outcome
 from fhir.outcome import FHIR_JSON, FhirError
 
@@ -44,8 +45,9 @@ class FhirNegotiation(BaseContentNegotiation):
 
 
 @extend_schema(exclude=True)  # not DRF-API-shaped: docs/fhir.md and /fhir/metadata describe it
-class FhirView(APIView):
-    """A read-only FHIR interaction: `get` only, errors as OperationOutcome."""
+class FhirView(ReplicaReadsMixin, APIView):
+    """A read-only FHIR interaction: `get` only (read from the replica when there is one: core.db_router),
+    errors as OperationOutcome."""
 
     renderer_classes = [FhirRenderer]
     content_negotiation_class = FhirNegotiation

@@ -23,6 +23,7 @@ from audit import reads
 from audit.choices import DataKind
 from clinical.models import Patient
 from core.authentication import BearerAuthentication
+from core.db_router import ReplicaReadsMixin
 from core.viewsets import BaseViewSet, ReadOnlyModelViewSet
 from devices.models import Device
 from monitoring import selectors, services
@@ -92,7 +93,7 @@ class HistoryPagination(CursorPagination):
             "results": ReadingSerializer(many=True)}), BucketHistorySerializer],
     ), 400: None},
 )
-class PatientHistoryView(generics.GenericAPIView):
+class PatientHistoryView(ReplicaReadsMixin, generics.GenericAPIView):
     role_rules = {"get": CLINICAL}
     serializer_class = ReadingSerializer
     pagination_class = HistoryPagination

@@ -27,9 +27,10 @@ in JIT compilation. The SQL is the same on PostgreSQL and SQLite except for the 
 import datetime
 import re
 
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 
+from core.db_router import read_alias
 from devices.choices import DeviceStatus
 from devices.models import Device, DowntimePeriod, Hospital
 from workorders.choices import WorkOrderStatus, WorkType
@@ -145,9 +146,13 @@ class Level:
         names = _PLACEHOLDER.findall(sql)
         self.sql = _PLACEHOLDER.sub("%s", sql)
         self.params = [params[name] for name in names]
+        self.alias = read_alias()  # chosen now (the replica inside its context): the CSV streams later
 
     def __iter__(self):
-        with connection.chunked_cursor() as cursor:
+        db = connections[self.alias]
+        # chunked_cursor() opens a server-side cursor even where DISABLE_SERVER_SIDE_CURSORS is set (a
+        # transaction pooler, config/database.py), which QuerySet.iterator() respects: so must this.
+        with (db.cursor() if db.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS") else db.chunked_cursor()) as cursor:
             cursor.execute(self.sql, self.params)
             columns = [column[0] for column in cursor.description]
             while rows := cursor.fetchmany(CHUNK):

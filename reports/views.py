@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import ADMIN
+from core.db_router import ReplicaReadsMixin
 from reports.exports import reliability_csv_response
 from reports.selectors import reliability_report
 from reports.serializers import FORMATS, ReliabilityQuerySerializer, ReliabilityReportSerializer
@@ -66,7 +67,7 @@ def local_midnight(day):
         400: None,
     },
 )
-class ReliabilityReportView(APIView):
+class ReliabilityReportView(ReplicaReadsMixin, APIView):
     role_rules = {"get": ADMIN}
 
     def perform_content_negotiation(self, request, force=False):
