@@ -4,8 +4,10 @@ INSERT ... ON CONFLICT ... RETURNING with the rollup in a CTE, one transaction p
 cost per transaction of each path for each batch size (where the threshold goes)."""
 
 import json
+import os
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from common import percentile
 from ingest import ChangedServer, bpm_at, make_monitors, post_all
@@ -13,36 +15,53 @@ from ingest import ChangedServer, bpm_at, make_monitors, post_all
 ONE_READING_DESIGN = 70  # readings/s of the one-reading-per-request product this service merges
 
 
+CHUNK = 50  # requests per turn: the paths take turns in chunks, so the machine's load hits both alike
+
+
+def worker_cpu_seconds(server):
+    """User + system CPU the gunicorn worker has used so far."""
+    fields = Path(f"/proc/{server.worker_pid()}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def singles(env, args, start):
-    """One reading per request, small path vs staged, from 1 and from a few clients, and the direct
-    floor, interleaved: small, direct, staged, staged, direct, small."""
+    """One reading per request on the small path and on the staged one (both servers up at once) and
+    the direct floor, taking turns in chunks of CHUNK: small, staged, direct, direct, staged, small, ...
+    Prints readings/s, p50/p99 and the worker's CPU per request of each."""
     for clients in args.single_clients:
-        took, latencies, direct = {False: 0.0, True: 0.0}, {False: [], True: []}, []
-        for staged in (False, None, True, True, None, False):
-            if staged is None:
-                direct.append(direct_single(args.singles // 2, start))
-                continue
-            monitors = make_monitors(clients)
-            bodies = [(monitors[n % clients][2], json.dumps(
-                {"bpm": bpm_at(n), "recorded_at": (start + timedelta(seconds=n)).isoformat()}).encode())
-                for n in range(args.singles // 2)]
-            server = ChangedServer(env, **({"SMALL_BATCH_MAX": 0} if staged else {}))
-            try:
-                elapsed, lat, _rss, answers = post_all(server, bodies, clients, memory=False)
-            finally:
+        servers = {"small": ChangedServer(env), "staged": ChangedServer(env, SMALL_BATCH_MAX=0)}
+        try:
+            took, latencies, cpu = {"small": 0.0, "staged": 0.0, "direct": 0.0}, {"small": [], "staged": []}, {}
+            keys = {name: [key for _d, _p, key in make_monitors(clients)] for name in servers}
+            device_id, patient_id, _key = make_monitors(1)[0]
+            done = {name: 0 for name in took}
+            for turn in range(max(1, args.singles // CHUNK)):
+                for name in ("small", "staged", "direct")[:: 1 if turn % 2 == 0 else -1]:
+                    first, done[name] = done[name], done[name] + CHUNK
+                    if name == "direct":
+                        took[name] += direct_single(device_id, patient_id, range(first, first + CHUNK), start)
+                        continue
+                    bodies = [(keys[name][n % clients], json.dumps(
+                        {"bpm": bpm_at(n), "recorded_at": (start + timedelta(seconds=n)).isoformat()}).encode())
+                        for n in range(first, first + CHUNK)]
+                    before = worker_cpu_seconds(servers[name])
+                    elapsed, lat, _rss, answers = post_all(servers[name], bodies, clients, memory=False)
+                    cpu[name] = cpu.get(name, 0.0) + worker_cpu_seconds(servers[name]) - before
+                    assert sum(a["created"] for a in answers) == CHUNK
+                    took[name], latencies[name] = took[name] + elapsed, latencies[name] + lat
+        finally:
+            for server in servers.values():
                 server.stop()
-            assert sum(a["created"] for a in answers) == len(bodies)
-            took[staged], latencies[staged] = took[staged] + elapsed, latencies[staged] + lat
-        rate = {staged: (args.singles // 2) * 2 / took[staged] for staged in took}
-        for staged, name in ((False, "small path"), (True, "staged path")):
-            p50, p99 = (percentile(latencies[staged], q) * 1000 for q in (0.5, 0.99))
-            print(f"singles, {clients} client(s), {name}: {rate[staged]:>7,.0f} readings/s, p50 {p50:.1f} ms, "
-                  f"p99 {p99:.1f} ms")
-        floor = sum(direct) / len(direct)
-        print(f"singles, direct (psycopg, one INSERT with the rollup CTE per transaction): {floor:,.0f} readings/s; "
-              f"HTTP small path / direct {rate[False] / floor:.0%}")
-        print(f"singles, {clients} client(s): small/staged {rate[False] / rate[True]:.2f}, small vs the "
-              f"one-reading design's {ONE_READING_DESIGN}/s: {rate[False] / ONE_READING_DESIGN:.1f}x (target >= 3x)")
+        rate = {name: done[name] / took[name] for name in took}
+        for name in ("small", "staged"):
+            p50, p99 = (percentile(latencies[name], q) * 1000 for q in (0.5, 0.99))
+            print(f"singles, {clients} client(s), {name} path: {rate[name]:>6,.0f} readings/s, p50 {p50:.1f} ms, "
+                  f"p99 {p99:.1f} ms, worker CPU {cpu[name] / done[name] * 1000:.1f} ms/request")
+        print(f"singles, direct (psycopg: one INSERT with the rollup CTE per transaction): {rate['direct']:,.0f} "
+              f"readings/s; HTTP small path / direct {rate['small'] / rate['direct']:.0%}")
+        print(f"singles, {clients} client(s): small/staged {rate['small'] / rate['staged']:.2f}; small vs the "
+              f"one-reading design's {ONE_READING_DESIGN}/s: {rate['small'] / ONE_READING_DESIGN:.1f}x (target >= 3x); "
+              f"worker CPU bound {1000 / (cpu['small'] / done['small'] * 1000):,.0f} readings/s")
 
 
 def thresholds(args, start):
@@ -84,17 +103,16 @@ _DIRECT_SINGLE = (
 )
 
 
-def direct_single(count, start):
-    """Readings/s of one INSERT ... ON CONFLICT ... RETURNING with the rollup in a CTE from psycopg,
-    one transaction per reading (no validation, no alert rules): the floor a request stands on."""
+def direct_single(device_id, patient_id, numbers, start):
+    """Seconds for one INSERT ... ON CONFLICT ... RETURNING with the rollup in a CTE from psycopg per
+    reading, one transaction each (no validation, no alert rules): the floor a request stands on."""
     import psycopg
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    device_id, patient_id, _key = make_monitors(1)[0]
     with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]) as conn:
         began = time.perf_counter()
-        for n in range(count):
+        for n in numbers:
             with conn.transaction(), conn.cursor() as cur:
                 cur.execute(_DIRECT_SINGLE, (device_id, patient_id, bpm_at(n), start + timedelta(seconds=n)))
-        return count / (time.perf_counter() - began)
+        return time.perf_counter() - began
