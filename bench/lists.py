@@ -115,6 +115,7 @@ def main():
         call_command("build_scale_data", scale=args.scale, verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
         print(f"build_scale_data --scale {args.scale}: {time.perf_counter() - began:.0f} s")
         server = Server({**env, "DJANGO_SETTINGS_MODULE": "bench.bare_settings"})
+        load_before = os.getloadavg()[0]
         rows = []
         for route, roles in CASES:
             if args.only and not route.startswith(args.only):
@@ -122,8 +123,11 @@ def main():
             for role in roles:
                 rows.append(measure(server.url, route, role, args.requests, args.rounds))
                 print(f"  measured {route} as {role}", file=sys.stderr, flush=True)
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
         print(f"one gunicorn sync worker, {args.rounds} rounds x {args.requests} requests per side, "
-              "interleaved; ratio = median over rounds of DRF req/s / bare req/s; queries DRF/bare")
+              f"interleaved; ratio = median over rounds of DRF req/s / bare req/s; queries DRF/bare; "
+              f"commit {commit.stdout.strip()}, load average {os.getloadavg()[0]:.1f} at the end "
+              f"({load_before:.1f} before)")
         report(rows)
     finally:
         if server is not None:
