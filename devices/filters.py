@@ -39,6 +39,11 @@ class DeviceFilter(django_filters.FilterSet):
     room = IdFilter(field_name="room_id")
     assigned_engineer = IdFilter(field_name="assigned_engineer_id")
     patient = IdFilter(field_name="patient_id")
+    # Identifier prefixes: served by the UPPER(...) text_pattern_ops indexes (devices 0004).
+    asset_number = django_filters.CharFilter(lookup_expr="istartswith", help_text=(
+        "Asset numbers starting with this, any case: `EQ-00` finds EQ-0012 and eq-0099."))
+    serial_number = django_filters.CharFilter(lookup_expr="istartswith", help_text=(
+        "Serial numbers starting with this, any case."))
     warranty_expiring_within = DaysFilter(
         method="filter_warranty_expiring_within",
         help_text=f"Warranty ends between today and today + this many days (0 to {MAX_WARRANTY_DAYS}).")
@@ -52,8 +57,8 @@ class DeviceFilter(django_filters.FilterSet):
 
     class Meta:
         model = Device
-        fields = ["status", "category", "hospital", "room", "assigned_engineer", "patient",
-                  "warranty_expiring_within", "calibration_overdue", "calibration_state"]
+        fields = ["status", "category", "hospital", "room", "assigned_engineer", "patient", "asset_number",
+                  "serial_number", "warranty_expiring_within", "calibration_overdue", "calibration_state"]
 
     def filter_calibration_state(self, queryset, name, value):
         # The field's own SQL (devices.models.calibration_state_expression), under a name of its own

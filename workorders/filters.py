@@ -24,6 +24,9 @@ class WorkOrderFilter(django_filters.FilterSet):
     follow_up_of = IdFilter(field_name="follow_up_of_id",
                             help_text="The PM work order whose failed checklist step opened this one.")
     assigned_to = IdFilter(field_name="assigned_to_id")
+    # An identifier prefix: served by the UPPER(work_number) text_pattern_ops index (workorders 0005).
+    work_number = django_filters.CharFilter(lookup_expr="istartswith", help_text=(
+        "Work numbers starting with this, any case: `WO-202611` is November 2026's."))
     overdue = StrictBooleanFilter(method="filter_overdue",
                                   help_text="true: past the due date and not closed; false: the rest.")
     reported_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte",
@@ -33,8 +36,8 @@ class WorkOrderFilter(django_filters.FilterSet):
 
     class Meta:
         model = WorkOrder
-        fields = ["status", "work_type", "priority", "device", "pm_schedule", "follow_up_of", "assigned_to", "overdue",
-                  "reported_from", "reported_to"]
+        fields = ["status", "work_type", "priority", "device", "pm_schedule", "follow_up_of", "assigned_to",
+                  "work_number", "overdue", "reported_from", "reported_to"]
 
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
