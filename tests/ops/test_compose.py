@@ -83,9 +83,9 @@ def test_services_wait_for_their_dependencies_to_be_healthy():
         for dependency, rule in service.get("depends_on", {}).items():
             assert rule == {"condition": "service_healthy"}, (name, dependency)
             assert "healthcheck" in all_services[dependency], (name, dependency)
-    assert set(all_services["web"]["depends_on"]) == {"db", "redis"}
+    assert set(all_services["web"]["depends_on"]) == {"pgbouncer", "redis"}
     # Workers and beat start once web has migrated the database.
-    assert set(all_services["worker"]["depends_on"]) == {"db", "redis", "web"}
+    assert set(all_services["worker"]["depends_on"]) == {"pgbouncer", "redis", "web"}
     assert set(all_services["beat"]["depends_on"]) == {"redis", "web"}
 
 
@@ -111,7 +111,7 @@ def test_local_stack_runs_with_debug_off_and_cookies_usable_over_plain_http():
 def test_only_the_api_and_hl7_ports_are_published_and_only_on_loopback():
     published = {name: service.get("ports", []) for name, service in services().items()}
     assert published == {**{name: [] for name in published}, "web": ["127.0.0.1:8000:8000"],
-                         "hl7": ["127.0.0.1:2575:2575"]}
+                         "ingest": ["127.0.0.1:8001:8001"], "hl7": ["127.0.0.1:2575:2575"]}
     assert services()["hl7"]["command"] == "python manage.py hl7_listen --host 0.0.0.0"
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import environ
 import pytest
+import yaml
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
@@ -101,3 +102,32 @@ def test_the_suite_runs_with_the_settings_its_environment_asks_for():
     # `.ci/run` sets DATABASE_POOLER=pgbouncer: the suite's own connection must then have the cursors off.
     pooled = os.environ.get("DATABASE_POOLER") == "pgbouncer"
     assert bool(connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")) is pooled
+
+
+def compose_services():
+    return yaml.safe_load((Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text())["services"]
+
+
+def test_the_compose_stack_reaches_postgres_only_through_pgbouncer_in_transaction_mode():
+    services = compose_services()
+    pooler = services["pgbouncer"]
+    assert pooler["environment"]["POOL_MODE"] == "transaction"
+    assert "@db:5432/" in pooler["environment"]["DATABASE_URL"]
+    assert pooler["depends_on"] == {"db": {"condition": "service_healthy"}}
+    for name in ("web", "ingest", "worker", "beat", "hl7"):
+        environment = services[name]["environment"]
+        assert "@pgbouncer:5432/" in environment["DATABASE_URL"], name
+        assert environment["DATABASE_POOLER"] == "pgbouncer", name  # server-side cursors off through it
+        assert "db" not in services[name].get("depends_on", {}), name
+    # The settings a compose app process loads from that environment.
+    app = configured(DATABASE_URL=services["web"]["environment"]["DATABASE_URL"], DATABASE_POOLER="pgbouncer")
+    assert app["default"]["HOST"] == "pgbouncer" and app["default"]["DISABLE_SERVER_SIDE_CURSORS"] is True
+
+
+def test_the_ingest_pool_is_its_own_gunicorn_with_the_projects_settings():
+    command = compose_services()["ingest"]["command"].split()
+    assert command[:2] == ["gunicorn", "config.wsgi:application"]
+    assert command[command.index("-c") + 1] == "gunicorn.conf.py"
+    # Sync workers: gunicorn.conf.py's threads would otherwise turn them into gthread.
+    assert command[command.index("--worker-class") + 1] == "sync" and command[command.index("--threads") + 1] == "1"
+    assert command[command.index("--bind") + 1] == "0.0.0.0:8001"
