@@ -97,7 +97,8 @@ def _nullable(queryset, name):
 
 def keyset_filter(keys, values):
     """The lexicographic "after": k1 after v1, or k1 = v1 and k2 after v2, or ... With a leading
-    bound on k1 (k1 >= v1) so that an index on the ordering starts its scan there."""
+    bound on k1 (k1 >= v1) so that an index on the ordering starts its scan there; none where k1's
+    NULLs sort after its values (PostgreSQL, ascending), since "k1 >= v1 OR k1 IS NULL" is no range."""
     condition, prefix = Q(pk__in=[]), Q()
     for key, value in zip(keys, values, strict=True):
         after = key.after(value)
@@ -105,7 +106,9 @@ def keyset_filter(keys, values):
             condition |= prefix & after
         prefix &= key.equal(value)
     first, value = keys[0], values[0]
-    if value is not None and not first.nullable:
+    if value is None and first.nulls_last:  # after a NULL, where NULLs come last: only NULLs
+        condition &= Q(**{f"{first.name}__isnull": True})
+    elif value is not None and not (first.nullable and first.nulls_last):  # NULLs, if any, came before
         condition &= Q(**{f"{first.name}__{'lte' if first.descending else 'gte'}": value})
     return condition
 
