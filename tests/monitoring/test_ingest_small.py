@@ -100,7 +100,8 @@ def test_the_threshold_chooses_the_path(size, temporary):
     patient, monitor = monitored_patient()
     start = (timezone.now() - timedelta(minutes=10)).replace(second=0, microsecond=0)  # one rollup minute
     with CaptureQueriesContext(connection) as queries:
-        result = ingest([ParsedReading(monitor.id, patient.id, 70, start + timedelta(seconds=i)) for i in range(size)])
+        result = ingest([ParsedReading(monitor.id, patient.id, 70, start + timedelta(milliseconds=200 * i))
+                         for i in range(size)])
     assert result.created == size
     assert any("TEMP TABLE" in q["sql"] for q in queries) is temporary
     assert MinuteRollup.objects.values_list("count", flat=True).get(patient=patient) == size
