@@ -78,9 +78,7 @@ class TimeSlotFilter(django_filters.FilterSet):
         fields = ["doctor", "date", "date_from", "date_to", "available"]
 
     def filter_available(self, queryset, name, value):
-        if value:
-            return queryset.upcoming().filter(is_booked=False)
-        return queryset.filter(is_booked=True)
+        return queryset.upcoming().booked(False) if value else queryset.booked()
 
 
 class AppointmentFilter(django_filters.FilterSet):

@@ -3,7 +3,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import ExpressionWrapper, FilteredRelation, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -13,6 +14,7 @@ from clinical.choices import AppointmentStatus
 from clinical.models.access import BreakGlassGrant
 from clinical.models.directory import DoctorProfile
 from clinical.models.patients import Patient
+from clinical.models.scoping import InIds
 from core.db import ConflictError, FieldError
 
 
@@ -38,19 +40,25 @@ class TimeSlotQuerySet(models.QuerySet):
         return self.none()
 
     def with_availability(self):
-        """is_booked: a live appointment holds the slot. A LEFT JOIN on the one live appointment a slot
-        may hold (the partial unique index), not an Exists(): over the whole calendar PostgreSQL plans
-        an Exists() as a hashed scan of every appointment even for a page of 50 (issue 15)."""
-        live = FilteredRelation("appointments", condition=LIVE_APPOINTMENT_OF_SLOT)
-        return self.annotate(live_appointment=live).annotate(
-            is_booked=ExpressionWrapper(Q(live_appointment__isnull=False), output_field=models.BooleanField()))
+        """is_booked: a live appointment holds the slot, shown per row as a scalar subquery (the one
+        live appointment's id, by the partial unique index). Not an Exists(): PostgreSQL may run an
+        annotated Exists() as a hashed scan of every appointment even for a page of 50, and a LEFT
+        JOIN would stay in the count; a scalar subquery is never hashed, and count() drops it (issue 15).
+        To filter on it, booked() and free() use Exists(), which the planner makes a (anti) join."""
+        live = _live_appointments_of_slot().values("pk")[:1]
+        return self.annotate(is_booked=IsNull(Subquery(live), False))
+
+    def booked(self, value=True):
+        """Slots that hold a live appointment (value=False: those that do not)."""
+        held = Exists(_live_appointments_of_slot())
+        return self.filter(held if value else ~held)
 
     def upcoming(self):
         return self.filter(not_started_q())
 
     def free(self):
         """Slots without a live appointment that have not started yet."""
-        return self.with_availability().upcoming().filter(is_booked=False)
+        return self.with_availability().upcoming().booked(False)
 
     def overlapping(self, *, doctor, date, start_time, end_time):
         """Half-open [start, end): back-to-back slots do not overlap."""
@@ -94,7 +102,10 @@ class TimeSlot(models.Model):
 # A live appointment holds its slot: every status but cancelled. The one definition, shared by
 # AppointmentQuerySet.live() and the partial unique index that guarantees one live appointment per slot.
 LIVE_APPOINTMENT = ~Q(status=AppointmentStatus.CANCELLED)
-LIVE_APPOINTMENT_OF_SLOT = ~Q(appointments__status=AppointmentStatus.CANCELLED)
+
+
+def _live_appointments_of_slot():
+    return Appointment.objects.filter(slot=OuterRef("pk")).live().order_by()
 
 
 class AppointmentQuerySet(models.QuerySet):
@@ -110,8 +121,9 @@ class AppointmentQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Those in the user's care, and for a doctor or nurse every appointment of the patients of
         their live break-glass grants (read only: editable_by starts from in_care_of). A doctor's as
-        a UNION of ids (their own by the doctor index, the grants' by the patient index), not an OR,
-        which would scan the table; a nurse's are those of the patients they see."""
+        a UNION of ids (their own by the doctor index, the grants' by the patient index) read once
+        into an array (InIds), not an OR, which would scan the table; a nurse's are those of the
+        patients they see."""
         role = getattr(user, "role", None)
         if role == Role.NURSE:
             return self.filter(patient__in=Patient.objects.visible_to(user).values("pk"))
@@ -120,7 +132,7 @@ class AppointmentQuerySet(models.QuerySet):
             return self.none() if condition is None else self.filter(condition)
         granted = Appointment.objects.filter(patient__in=BreakGlassGrant.objects.patient_ids_for(user))
         own = Appointment.objects.filter(condition).order_by().values("pk")
-        return self.filter(pk__in=own.union(granted.order_by().values("pk")))
+        return self.filter(InIds("pk", own.union(granted.order_by().values("pk"))))
 
     def editable_by(self, user):
         """Who changes an appointment (confirm, cancel, reschedule, complete, no-show, as role_rules
