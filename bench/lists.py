@@ -3,7 +3,7 @@ view of bench/bare.py (the same JWT, scope, filters and 50-row page, `.values()`
 of each in turn (A, B, A, B ...) on one gunicorn sync worker, three rounds; prints per list and role
 req/s, p50 and p99 of both, the DRF/bare ratio (median of the rounds) and the SQL queries per request.
 
-    .venv/bin/python bench/lists.py [--scale 1] [--requests 20] [--rounds 3] [--only devices]
+    .venv/bin/python bench/lists.py [--scale 1] [--requests 20] [--rounds 3] [--only devices] [--pin]
 
 Needs the local PostgreSQL (BENCH_PG_URL); builds its own database (meditrack_bench_lists_<pid>) with
 `manage.py build_scale_data --scale S` (100,000 devices, 200,000 work orders, 50,000 patients and
@@ -104,6 +104,7 @@ def main():
     parser.add_argument("--requests", type=int, default=20, help="per side, list and round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", help="only the lists whose route starts with this")
+    parser.add_argument("--pin", action="store_true", help="the worker on CPU 0, this load generator on CPU 1")
     args = parser.parse_args()
     name = f"meditrack_bench_lists_{os.getpid()}"
     env = fresh_database(name)
@@ -116,6 +117,9 @@ def main():
         print(f"build_scale_data --scale {args.scale}: {time.perf_counter() - began:.0f} s")
         server = Server({**env, "DJANGO_SETTINGS_MODULE": "bench.bare_settings"})
         load_before = os.getloadavg()[0]
+        if args.pin:
+            os.sched_setaffinity(server.worker_pid(), {0})
+            os.sched_setaffinity(0, {1})
         rows = []
         for route, roles in CASES:
             if args.only and not route.startswith(args.only):
