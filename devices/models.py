@@ -1,8 +1,9 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Prefetch, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -12,6 +13,8 @@ from core.db import ConflictError, FieldError
 from devices import errors
 from devices.choices import CalibrationState, DeviceCategory, DeviceStatus, HospitalKind
 
+# What DeviceSerializer reads of each assigned nurse (core.serializers.display_name).
+NURSE_COLUMNS = ("id", "username", "first_name", "last_name")
 ROOM_NUMBER_TAKEN = gettext_lazy("This hospital already has a room with this number.")
 
 
@@ -119,7 +122,9 @@ class DeviceQuerySet(models.QuerySet):
         return self.annotate(calibration_state=calibration_state_expression(today))
 
     def with_details(self):
-        return (self.select_related("hospital", "room", "assigned_engineer").prefetch_related("assigned_nurses")
+        # The nurses as the read shape shows them (id, display name): four columns, not the whole user.
+        nurses = Prefetch("assigned_nurses", queryset=get_user_model().objects.only(*NURSE_COLUMNS))
+        return (self.select_related("hospital", "room", "assigned_engineer").prefetch_related(nurses)
                 .with_calibration_state())
 
 
