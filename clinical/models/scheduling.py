@@ -126,7 +126,7 @@ class AppointmentQuerySet(models.QuerySet):
         patients they see."""
         role = getattr(user, "role", None)
         if role == Role.NURSE:
-            return self.filter(patient__in=Patient.objects.visible_to(user).values("pk"))
+            return self.filter(InIds("patient_id", Patient.objects.visible_to(user).values("pk")))
         condition = _care_condition(user)
         if role != Role.DOCTOR:
             return self.none() if condition is None else self.filter(condition)

@@ -130,6 +130,17 @@ def test_a_nurses_patients_come_from_their_department(scale):
         assert_driven_by_caller(queryset.order_by(), department)
 
 
+def test_a_nurses_appointments_and_consultations_are_those_of_their_patients(scale):
+    nurse = scale["nurse"]
+    # The department's 100 patients hold about 100 appointments (one slot in 40 each way).
+    bound = 2 * PATIENTS // 40
+    appointments = Appointment.objects.visible_to(nurse)
+    assert_driven_by_caller(page(appointments.select_related("patient", "slot")), bound)
+    assert_driven_by_caller(appointments.order_by(), bound)
+    assert_driven_by_caller(page(Consultation.objects.visible_to(nurse)), bound)
+    assert_driven_by_caller(Consultation.objects.visible_to(nurse).order_by(), bound)
+
+
 def test_a_doctors_appointments_and_consultations_start_from_the_doctor(scale):
     doctor = scale["doctor"]
     for queryset in (Appointment.objects.visible_to(doctor), Appointment.objects.in_care_of(doctor)):
