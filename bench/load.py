@@ -2,14 +2,15 @@
 
     .venv/bin/python bench/load.py [--scale 0.1] [--seconds 45] [--rounds 1] [--workers 3]
                                    [--ingest-workers 1] [--monitors 40] [--every 5] [--staff 8]
-                                   [--patients 4] [--think 0.2]
+                                   [--patients 4] [--think 0.2] [--nice 5]
 
 Builds its own PostgreSQL database (`meditrack_bench_load_<pid>`, dropped at the end) with
 `manage.py build_scale_data --scale` and serves it with gunicorn `-c gunicorn.conf.py` (the
 recommended settings) on free loopback ports, in two configurations, interleaved (A, B, B, A, ...):
   A "one pool":    `--workers` workers answer everything;
-  B "ingest apart": POST /api/records/ goes to a pool of `--ingest-workers`, everything else to
-                    `--workers - --ingest-workers` (the same number of processes in all).
+  B "ingest apart": POST /api/records/ goes to a pool of `--ingest-workers` of its own, everything
+                    else to `--workers` started under `nice -n --nice` (default 5), so that on a
+                    busy machine the scheduler runs an ingest worker first (the pool's second lever).
 Load: `--monitors` monitors (device keys) each post a 5-reading batch every `--every` s (random
 phase); `--staff` staff (admin, doctor, nurse, engineer by turns) list patients, devices,
 appointments and work orders and read a detail from the page, `--think` s between requests;
@@ -42,10 +43,11 @@ READS = {  # role: the lists it reads (each followed by one detail from the page
 class Pool:
     """gunicorn with the project's gunicorn.conf.py and `workers` workers on a free loopback port."""
 
-    def __init__(self, env, workers):
+    def __init__(self, env, workers, nice=0):
         self.url = f"http://127.0.0.1:{free_port()}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-c", "gunicorn.conf.py",
+            [*(["nice", "-n", str(nice)] if nice else []), sys.executable, "-m", "gunicorn",
+             "config.wsgi:application", "-c", "gunicorn.conf.py",
              "--bind", self.url.removeprefix("http://"), "--workers", str(workers), "--log-level", "warning"],
             cwd=ROOT, env=env)
         deadline = time.time() + 60
@@ -140,7 +142,7 @@ def patient(rec, url, token, slots, think, stop):
 
 
 def run_once(args, env, keys, users, slots, apart):
-    pools = [Pool(env, args.workers - args.ingest_workers), Pool(env, args.ingest_workers)] if apart \
+    pools = [Pool(env, args.workers, nice=args.nice), Pool(env, args.ingest_workers)] if apart \
         else [Pool(env, args.workers)]
     main, ingest = pools[0].url, pools[-1].url
     rec, stop, threads = Recorder(), threading.Event(), []
@@ -200,7 +202,7 @@ def main():
     for name, default in (("scale", 0.1), ("seconds", 45.0), ("every", 5.0), ("think", 0.2)):
         parser.add_argument(f"--{name}", type=float, default=default)
     for name, default in (("rounds", 1), ("workers", 3), ("ingest-workers", 1), ("monitors", 40), ("staff", 8),
-                          ("patients", 4)):
+                          ("patients", 4), ("nice", 5)):
         parser.add_argument(f"--{name}", type=int, default=default)
     args = parser.parse_args()
     name = f"meditrack_bench_load_{os.getpid()}"
@@ -222,7 +224,7 @@ def main():
         print(f"\nload: {args.monitors} monitors x 5 readings every {args.every:g} s, {args.staff} staff "
               f"(think {args.think:g} s), {args.patients} patients booking; {args.workers} gunicorn workers in all")
         report(f"A: one pool of {args.workers}", results[False])
-        report(f"B: ingest apart ({args.workers - args.ingest_workers} + {args.ingest_workers} for ingest)",
+        report(f"B: ingest apart ({args.workers} for the rest at nice {args.nice} + {args.ingest_workers} for ingest)",
                results[True])
     finally:
         from django.db import connections
