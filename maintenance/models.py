@@ -10,7 +10,6 @@ from accounts.choices import Role
 from core.models import TrackedModel
 from devices.choices import DeviceStatus
 from devices.dates import years_after
-from devices.models import Device
 from maintenance.choices import (
     INTERVAL_MAX,
     INTERVAL_MIN,
@@ -63,8 +62,7 @@ class PMScheduleQuerySet(models.QuerySet):
         if role == Role.ADMIN:
             return self.all()
         if role == Role.ENGINEER:
-            # From the engineer's devices (their index) to each one's schedules (device, next_due_date).
-            return self.filter(device__in=Device.objects.filter(assigned_engineer=user).values("pk"))
+            return self.filter(device__assigned_engineer=user)
         return self.none()
 
     def due(self, today):
