@@ -34,6 +34,7 @@ RUN DEBUG=off SECRET_KEY=collectstatic-only python manage.py collectstatic --noi
 
 USER meditrack
 EXPOSE 8000
-# ASGI: the API and the live-events WebSocket (/ws/events/) on one port. gunicorn.conf.py stays for an
-# HTTP-only (WSGI) deployment: `gunicorn config.wsgi:application` serves no WebSocket (docs/events.md).
+# ASGI: the API and the live-events WebSocket (/ws/events/) on one port. gunicorn.conf.py (workers, threads,
+# timeouts: docs/scaling.md) serves the HTTP-only (WSGI) pools, such as docker-compose's `ingest`:
+# `gunicorn config.wsgi:application` serves no WebSocket (docs/events.md).
 CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--access-log", "-", "config.asgi:application"]

@@ -3,6 +3,7 @@ and what a transaction pooler forbids: no server-side cursor where DISABLE_SERVE
 
 import datetime
 import os
+import runpy
 from pathlib import Path
 
 import environ
@@ -131,3 +132,27 @@ def test_the_ingest_pool_is_its_own_gunicorn_with_the_projects_settings():
     # Sync workers: gunicorn.conf.py's threads would otherwise turn them into gthread.
     assert command[command.index("--worker-class") + 1] == "sync" and command[command.index("--threads") + 1] == "1"
     assert command[command.index("--bind") + 1] == "0.0.0.0:8001"
+
+
+def gunicorn_settings(*flags):
+    """gunicorn.conf.py read into gunicorn's Config as gunicorn does, then `flags` on top (`gunicorn -c ... flags`)."""
+    from gunicorn.config import Config
+
+    cfg = Config()
+    for name, value in runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py")).items():
+        if name in cfg.settings:
+            cfg.set(name, value)
+    for name, value in vars(cfg.parser().parse_args([*flags, "config.wsgi:application"])).items():
+        if value is not None and name in cfg.settings:
+            cfg.set(name, value)
+    return cfg
+
+
+def test_gunicorn_conf_runs_threaded_workers_recycled_with_jitter_and_flags_win():
+    cfg = gunicorn_settings()
+    assert cfg.worker_class_str == "gthread" and cfg.threads == 4 and cfg.workers == len(os.sched_getaffinity(0))
+    assert cfg.keepalive > 60 and cfg.max_requests > 0 and 0 < cfg.max_requests_jitter < cfg.max_requests
+    assert cfg.limit_request_line == 8190  # the JSON-error part is still there
+    # The compose ingest pool: sync workers need --threads 1 (gunicorn turns sync with threads into gthread).
+    ingest = gunicorn_settings("--worker-class", "sync", "--threads", "1", "--workers", "2")
+    assert (ingest.worker_class_str, ingest.threads, ingest.workers) == ("sync", 1, 2)
