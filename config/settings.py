@@ -31,6 +31,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CORS_ALLOWED_ORIGINS = env.list(
     "CORS_ALLOWED_ORIGINS", default=["http://localhost:5173", "http://localhost:4173"]
 )
+# Response headers a browser app on another origin may read: the lists' count accuracy, the request id.
+CORS_EXPOSE_HEADERS = ["X-Count-Exact", "X-Request-ID"]
 CSRF_TRUSTED_ORIGINS = env.list(
     "CSRF_TRUSTED_ORIGINS", default=["http://localhost:5173", "http://localhost:4173"]
 )

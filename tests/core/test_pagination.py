@@ -236,3 +236,38 @@ def test_page_too_deep_answers_in_arabic(client_for, devices, settings):
     body = assert_error(client_for(Role.ADMIN).get("/api/devices/?page=2", HTTP_ACCEPT_LANGUAGE="ar"),
                         400, "page_too_deep")
     assert "الصفحة" in body["message"] and list(body["errors"]) == ["page"]
+
+
+def test_a_searched_list_counts_exactly_only_up_to_the_search_cap(client_for, devices, settings):
+    from django.db import connection
+
+    settings.PAGINATION_COUNT_CAP, settings.PAGINATION_SEARCH_COUNT_CAP = 100, 2
+    admin = client_for(Role.ADMIN)
+    searched = admin.get("/api/devices/?search=Pump&page_size=2")  # 7 pumps
+    if connection.vendor == "postgresql":
+        assert searched["X-Count-Exact"] == "false" and searched.json()["count"] >= 3
+    else:
+        assert searched["X-Count-Exact"] == "true" and searched.json()["count"] == 7
+    unsearched = admin.get("/api/devices/?page_size=2")
+    assert unsearched["X-Count-Exact"] == "true" and unsearched.json()["count"] == 11
+
+
+def test_the_count_selects_ids_only_not_the_rows_annotations(client_for, devices):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = client_for(Role.ADMIN)
+    with CaptureQueriesContext(connection) as queries:
+        assert admin.get("/api/devices/?page_size=2").status_code == 200
+    counts = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("SELECT COUNT")]
+    pages = [q["sql"] for q in queries.captured_queries if "LIMIT 3" in q["sql"] and "COUNT" not in q["sql"]]
+    assert len(counts) == 1 and pages
+    assert "CASE" in pages[0].upper()  # the page computes the calibration state...
+    assert "CASE" not in counts[0].upper()  # ...the count does not
+
+
+def test_a_browser_app_on_an_allowed_origin_may_read_the_count_header(client_for, devices, settings):
+    origin = settings.CORS_ALLOWED_ORIGINS[0]
+    response = client_for(Role.ADMIN).get("/api/devices/", HTTP_ORIGIN=origin)
+    assert response["Access-Control-Allow-Origin"] == origin
+    assert "x-count-exact" in response["Access-Control-Expose-Headers"].lower()
