@@ -1,12 +1,13 @@
 """DATABASES (and the router) from the environment; config/settings.py reads them from here.
 
 - `DATABASE_URL`: the primary (default: the SQLite file of `make run`). Every write goes there.
-- `DATABASE_POOLER=pgbouncer`: the URL names PgBouncer in transaction mode (docs/scaling.md), not
-  PostgreSQL itself. A pooled client holds a server connection for one transaction only, so nothing
-  that lives in a session may be used: server-side cursors (Django's `iterator()` opens them WITH
-  HOLD, outside any transaction) are turned off, and protocol-level prepared statements (psycopg's
-  `server_side_binding`) are refused. The code uses no session-level SET, advisory lock or LISTEN
-  (every SET is `set_config(..., true)`, local to its transaction; temporary tables live inside one).
+- `DATABASE_POOLER=pgbouncer`: the (PostgreSQL) URL names PgBouncer in transaction mode
+  (docs/scaling.md), not PostgreSQL itself; ignored for SQLite. A pooled client holds a server
+  connection for one transaction only, so nothing that lives in a session may be used: server-side
+  cursors (Django's `iterator()` opens them WITH HOLD, outside any transaction) are turned off, and
+  protocol-level prepared statements (psycopg's `server_side_binding`) are refused. The code uses no
+  session-level SET, advisory lock or LISTEN (every SET is `set_config(..., true)`, local to its
+  transaction; temporary tables live inside one).
 - `DATABASE_REPLICA_URL` (optional): a streaming replica, alias `replica`, which the routes that only
   read history, buckets, reports, CSV exports and FHIR use (core.db_router). Without it the alias is
   absent and every query goes to default, as before. `DATABASE_REPLICA_POOLER=pgbouncer` when that
@@ -53,9 +54,9 @@ def _connection_options(env, db, pooler_variable):
     pooler = env.str(pooler_variable, default="").strip().lower()
     if pooler not in POOLERS:
         raise ImproperlyConfigured(f"{pooler_variable} must be empty or 'pgbouncer', not {pooler!r}.")
-    if pooler:
-        if db["ENGINE"] != "django.db.backends.postgresql":
-            raise ImproperlyConfigured(f"{pooler_variable}=pgbouncer needs a PostgreSQL URL.")
+    # SQLite has no server to pool: the variable is ignored there (a process started with a SQLite URL
+    # of its own, as some tests and benchmarks do, inherits the environment's pooler setting).
+    if pooler and db["ENGINE"] == "django.db.backends.postgresql":
         if db.get("OPTIONS", {}).get("server_side_binding"):
             raise ImproperlyConfigured("server_side_binding prepares statements per session: not through "
                                        f"PgBouncer in transaction mode ({pooler_variable}).")

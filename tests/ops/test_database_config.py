@@ -51,13 +51,18 @@ def test_through_pgbouncer_server_side_cursors_are_off_and_connections_still_per
 
 @pytest.mark.parametrize(("variables", "message"), [
     ({"DATABASE_POOLER": "pgpool"}, "DATABASE_POOLER must be empty or 'pgbouncer'"),
-    ({"DATABASE_POOLER": "pgbouncer"}, "needs a PostgreSQL URL"),  # the SQLite default
     ({"DATABASE_URL": PG + "?server_side_binding=true", "DATABASE_POOLER": "pgbouncer"}, "server_side_binding"),
     ({"DATABASE_URL": PG, "DATABASE_REPLICA_URL": "sqlite:////tmp/x.sqlite3"}, "same kind of database"),
 ])
 def test_settings_a_pooler_cannot_serve_are_refused(variables, message):
     with pytest.raises(ImproperlyConfigured, match=message):
         configured(**variables)
+
+
+def test_the_pooler_setting_is_ignored_for_sqlite():
+    # A process given a SQLite URL of its own (gunicorn and devserver tests) inherits CI's DATABASE_POOLER.
+    default = configured(DATABASE_POOLER="pgbouncer")["default"]
+    assert default["ENGINE"] == "django.db.backends.sqlite3" and "DISABLE_SERVER_SIDE_CURSORS" not in default
 
 
 def test_a_replica_url_adds_the_replica_alias_a_test_mirror_with_its_own_pooler_setting():
@@ -101,7 +106,7 @@ def test_the_reports_chunked_reads_open_no_server_side_cursor_through_a_pooler(d
 
 def test_the_suite_runs_with_the_settings_its_environment_asks_for():
     # `.ci/run` sets DATABASE_POOLER=pgbouncer: the suite's own connection must then have the cursors off.
-    pooled = os.environ.get("DATABASE_POOLER") == "pgbouncer"
+    pooled = os.environ.get("DATABASE_POOLER") == "pgbouncer" and connection.vendor == "postgresql"
     assert bool(connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")) is pooled
 
 
