@@ -182,6 +182,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
                          "previous": self.get_previous_link(), "results": data},
                         headers={"X-Count-Exact": "true" if self.count_exact else "false"})
 
+    def get_schema_operation_parameters(self, view):
+        tokens = [{"name": name, "required": False, "in": "query", "schema": {"type": "string"},
+                   "description": description} for name, description in (
+            (self.after_query_param, "Opaque keyset token from a `next` link (deep pages); never built by hand."),
+            (self.before_query_param, "Opaque keyset token from a `previous` link past the offset limit."))]
+        return super().get_schema_operation_parameters(view) + tokens
+
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)
         response["properties"]["count"]["description"] = (

@@ -3,10 +3,10 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from core.db_router import ReplicaReadsMixin
+from core.renderers import JSONRenderer
 from fhir import outcome
 from fhir.outcome import FHIR_JSON, FhirError
 

@@ -13,13 +13,13 @@ from tests.factories.clinical import AppointmentFactory, TimeSlotFactory
 pytestmark = pytest.mark.django_db
 
 NESTED = {  # path -> the query parameters its schema advertises
-    "/api/patients/{id}/doctors/": {"ordering", "search", "page", "page_size"},
-    "/api/patients/{id}/consultations/": {"ordering", "search", "page", "page_size"},
-    "/api/patients/{id}/documents/": {"ordering", "search", "page", "page_size"},
-    "/api/appointments/{id}/history/": {"ordering", "search", "page", "page_size"},
-    "/api/consultations/{id}/vital-signs/": {"ordering", "page", "page_size"},
-    "/api/consultations/{id}/prescriptions/": {"ordering", "search", "page", "page_size"},
-    "/api/consultations/{id}/notes/": {"ordering", "search", "page", "page_size"},
+    "/api/patients/{id}/doctors/": {"ordering", "search", "page", "page_size", "after", "before"},
+    "/api/patients/{id}/consultations/": {"ordering", "search", "page", "page_size", "after", "before"},
+    "/api/patients/{id}/documents/": {"ordering", "search", "page", "page_size", "after", "before"},
+    "/api/appointments/{id}/history/": {"ordering", "search", "page", "page_size", "after", "before"},
+    "/api/consultations/{id}/vital-signs/": {"ordering", "page", "page_size", "after", "before"},
+    "/api/consultations/{id}/prescriptions/": {"ordering", "search", "page", "page_size", "after", "before"},
+    "/api/consultations/{id}/notes/": {"ordering", "search", "page", "page_size", "after", "before"},
 }
 
 
