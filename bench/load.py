@@ -1,15 +1,15 @@
 """Bounded mixed load on loopback: one gunicorn pool for everything vs an ingest pool apart.
 
     .venv/bin/python bench/load.py [--scale 0.1] [--seconds 45] [--rounds 1] [--workers 3]
-                                   [--ingest-workers 1] [--monitors 40] [--every 5] [--staff 8]
-                                   [--patients 4] [--think 0.2] [--nice 5]
+                                   [--ingest-workers 2] [--monitors 40] [--every 5] [--staff 8]
+                                   [--patients 4] [--think 0.2] [--nice 10]
 
 Builds its own PostgreSQL database (`meditrack_bench_load_<pid>`, dropped at the end) with
 `manage.py build_scale_data --scale` and serves it with gunicorn `-c gunicorn.conf.py` (the
 recommended settings) on free loopback ports, in two configurations, interleaved (A, B, B, A, ...):
   A "one pool":    `--workers` workers answer everything;
   B "ingest apart": POST /api/records/ goes to a pool of `--ingest-workers` of its own, everything
-                    else to `--workers` started under `nice -n --nice` (default 5), so that on a
+                    else to `--workers` started under `nice -n --nice` (default 10), so that on a
                     busy machine the scheduler runs an ingest worker first (the pool's second lever).
 Load: `--monitors` monitors (device keys) each post a 5-reading batch every `--every` s (random
 phase); `--staff` staff (admin, doctor, nurse, engineer by turns) list patients, devices,
@@ -201,8 +201,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for name, default in (("scale", 0.1), ("seconds", 45.0), ("every", 5.0), ("think", 0.2)):
         parser.add_argument(f"--{name}", type=float, default=default)
-    for name, default in (("rounds", 1), ("workers", 3), ("ingest-workers", 1), ("monitors", 40), ("staff", 8),
-                          ("patients", 4), ("nice", 5)):
+    for name, default in (("rounds", 1), ("workers", 3), ("ingest-workers", 2), ("monitors", 40), ("staff", 8),
+                          ("patients", 4), ("nice", 10)):
         parser.add_argument(f"--{name}", type=int, default=default)
     args = parser.parse_args()
     name = f"meditrack_bench_load_{os.getpid()}"
