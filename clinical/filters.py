@@ -1,4 +1,9 @@
+import operator
+from functools import reduce
+
 import django_filters
+from django.db.models import Q
+from django.db.models.constants import LOOKUP_SEP
 
 from accounts.choices import ApprovalStatus
 from clinical.choices import AppointmentStatus
@@ -12,7 +17,8 @@ from clinical.models import (
     PatientDoctorMapping,
     TimeSlot,
 )
-from core.filters import IdFilter, StrictBooleanFilter
+from clinical.models.scoping import InIds
+from core.filters import IdFilter, ListSearchFilter, StrictBooleanFilter
 
 
 def _visible_patients(request):
@@ -118,3 +124,31 @@ class BreakGlassGrantFilter(django_filters.FilterSet):
     def filter_live(self, queryset, name, value):
         live = BreakGlassGrant.objects.live().values("pk")
         return queryset.filter(pk__in=live) if value else queryset.exclude(pk__in=live)
+
+
+class PatientFieldsSearchFilter(ListSearchFilter):
+    """DRF's ?search= (every term, each in any of `search_fields`, icontains), with the patient's
+    fields (`patient__last_name`) asked of the patients' own trigram indexes: each term is
+    `UPPER(reason) LIKE ... OR patient_id = ANY(ARRAY(the patients whose name or MRN matches))`, a
+    BitmapOr of indexes, where DRF's OR across the join tests every row (issue 15). Same rows."""
+
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "detail", False):
+            return queryset
+        fields, terms = self.get_search_fields(view, request), self.get_search_terms(request)
+        if not fields or not terms:
+            return queryset
+        prefix = f"patient{LOOKUP_SEP}"
+        own = [field for field in fields if not field.startswith(prefix)]  # other joins stay DRF's
+        of_patient = [field.removeprefix(prefix) for field in fields if field.startswith(prefix)]
+        for term in terms:
+            arms = [_any_contains(own, term)] if own else []
+            if of_patient:
+                patients = Patient.objects.filter(_any_contains(of_patient, term)).values("pk")
+                arms.append(Q(InIds("patient_id", patients)))
+            queryset = queryset.filter(reduce(operator.or_, arms))
+        return queryset
+
+
+def _any_contains(fields, term):
+    return reduce(operator.or_, (Q(**{f"{field}__icontains": term}) for field in fields))

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from accounts.roles import ADMIN_DOCTOR, APPOINTMENT_PARTIES, CLINICAL, DOCTOR
 from audit import reads
 from clinical import selectors, services
-from clinical.filters import AppointmentFilter, TimeSlotFilter
+from clinical.filters import AppointmentFilter, PatientFieldsSearchFilter, TimeSlotFilter
 from clinical.models import Appointment, TimeSlot
 from clinical.serializers import (
     AppointmentCreateSerializer,
@@ -25,6 +25,7 @@ from clinical.serializers import (
     TimeSlotSerializer,
     TimeSlotUpdateSerializer,
 )
+from core.filters import ListFilterBackend, ListOrderingFilter
 from core.permissions import AUTHENTICATED
 from core.viewsets import BaseViewSet, CreateMixin, ListMixin, ModelViewSet, nested_list_parameters
 
@@ -137,6 +138,8 @@ class AppointmentViewSet(ListMixin, mixins.RetrieveModelMixin, CreateMixin, Base
         "reschedule": APPOINTMENT_PARTIES, "complete": DOCTOR, "no_show": ADMIN_DOCTOR,
     }
     filterset_class = AppointmentFilter
+    # The patient's fields searched through the patients' trigram indexes (PatientFieldsSearchFilter).
+    filter_backends = [ListFilterBackend, PatientFieldsSearchFilter, ListOrderingFilter]
     search_fields = ["reason", "patient__first_name", "patient__last_name", "patient__medical_record_number"]
     ordering_fields = ["slot__date", "slot__start_time", "created_at", "status", "id"]
     # ?format=csv (core.csv_export): every AppointmentSerializer field; the rows' patients are read-audited.

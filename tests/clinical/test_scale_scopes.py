@@ -12,9 +12,13 @@ import json
 import pytest
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
 from accounts.choices import Role
+from clinical.filters import PatientFieldsSearchFilter
 from clinical.models import Appointment, Consultation, Patient, PatientDoctorMapping, TimeSlot
+from clinical.views.scheduling import AppointmentViewSet
 from tests.factories import DepartmentFactory, user_for_role
 
 pytestmark = [pytest.mark.django_db,
@@ -172,3 +176,14 @@ def test_a_record_number_prefix_is_a_range_of_its_btree(scale):
     used = {node.get("Index Name") for node in nodes(plan(Patient.objects.filter(
         medical_record_number__istartswith="scale-12")))}
     assert "clinical_patient_mrn_prefix" in used
+
+
+def test_appointment_search_is_a_bitmap_or_of_trigram_indexes(scale):
+    """PatientFieldsSearchFilter: the reason's index OR the patients' ids found by theirs."""
+    request = Request(APIRequestFactory().get("/", {"search": "last99"}))
+    view = AppointmentViewSet(action="list", detail=False)
+    appointments = Appointment.objects.visible_to(scale["admin"])
+    queryset = PatientFieldsSearchFilter().filter_queryset(request, appointments, view)
+    used = {node.get("Index Name") for node in nodes(plan(queryset))}
+    assert {"clinical_appointment_reason_trgm", "clinical_patient_last_name_trgm"} <= used
+    assert_driven_by_caller(queryset.order_by(), PATIENTS // 10)
