@@ -28,10 +28,12 @@ def _greatest():
 
 STAGE = "ingest_stage"  # the batch as posted
 NEW = "ingest_new"  # the rows of the batch that were not stored before
-# A reading is suspect when its monitor is not `active`, is overdue for calibration, or has an open
-# corrective work order: decided once per device of the batch, inside the one INSERT ... SELECT.
+
+
 def _insert_new(source):
-    """INSERT ... SELECT of the rows of `source` (a table or a CTE) that are new, RETURNING them."""
+    """INSERT ... SELECT of the rows of `source` (a table or a CTE) that are new, RETURNING them.
+    A reading is suspect when its monitor is not `active`, is overdue for calibration, or has an
+    open corrective work order: decided once per device of the batch, inside the one statement."""
     suspect_devices = (
         "SELECT d.id, (d.status <> 'active' OR (d.next_calibration_due IS NOT NULL AND d.next_calibration_due < %s) "
         "OR EXISTS (SELECT 1 FROM workorders_workorder w WHERE w.device_id = d.id AND w.work_type = 'CM' "
@@ -70,6 +72,8 @@ def store_small(cursor, readings):
     """Insert a small batch without temporary tables: the readings as VALUES, ON CONFLICT DO NOTHING,
     the rollup of the new rows in the same statement (PostgreSQL; a second one on SQLite). Answers
     the new rows as (device_id, patient_id, bpm, recorded_at, device_suspect), for the alert rules."""
+    if not readings:
+        return []
     today = connection.ops.adapt_datefield_value(timezone.localdate())
     adapt = connection.ops.adapt_datetimefield_value
     values = [value for r in readings for value in (r.device_id, r.patient_id, r.bpm, adapt(r.recorded_at))]
@@ -78,7 +82,7 @@ def store_small(cursor, readings):
         cursor.execute(f"WITH v(device_id, patient_id, bpm, recorded_at) AS (VALUES {rows}), "
                        f"inserted AS ({_insert_new('v')}), rolled AS ({_rollup('inserted')}) SELECT * FROM inserted",
                        [*values, today])
-        return [(d, p, bpm, at, suspect) for d, p, bpm, at, suspect in cursor.fetchall()]
+        return cursor.fetchall()
     rows = ", ".join(["(%s, %s, %s, %s)"] * len(readings))
     cursor.execute(f"WITH v(device_id, patient_id, bpm, recorded_at) AS (VALUES {rows}) {_insert_new('v')}",
                    [*values, today])

@@ -137,6 +137,12 @@ def test_a_single_reading_over_http_costs_a_fixed_number_of_statements(admin_cli
 
 
 @pytest.mark.usefixtures("ingest_path")
+def test_an_empty_batch_stores_nothing_on_either_path():
+    assert ingest([]) == services.IngestResult(0, 0, 0)
+    assert not Reading.objects.exists()
+
+
+@pytest.mark.usefixtures("ingest_path")
 def test_hl7_observations_go_through_the_same_entry_point_on_both_paths():
     patient, monitor = monitored_patient()
     start = (timezone.now() - timedelta(minutes=5)).replace(second=0, microsecond=0)
