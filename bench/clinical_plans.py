@@ -24,8 +24,13 @@ django.setup()
 
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Exists, OuterRef, Q  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from rest_framework.filters import SearchFilter  # noqa: E402
+from rest_framework.request import Request  # noqa: E402
+from rest_framework.test import APIRequestFactory  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from clinical.filters import PatientFieldsSearchFilter  # noqa: E402
 from clinical.models import (  # noqa: E402
     Appointment,
     BreakGlassGrant,
@@ -33,14 +38,17 @@ from clinical.models import (  # noqa: E402
     Patient,
     PatientDoctorMapping,
     TimeSlot,
+    not_started_q,
 )
+from clinical.views.scheduling import AppointmentViewSet  # noqa: E402
 
 LARGE = ("clinical_patient", "clinical_appointment", "clinical_timeslot", "clinical_consultation")
 NEW_BTREE = ["clinical_patient_name_idx", "clinical_patient_dept_name_idx", "clinical_slot_date_start_idx",
              "clinical_slot_doctor_date_idx", "clinical_appt_doctor_idx", "clinical_consult_created_idx",
              "clinical_mapping_doctor_idx", "clinical_mapping_created_idx"]
 TRIGRAM = ["clinical_patient_first_name_trgm", "clinical_patient_last_name_trgm",
-           "clinical_patient_medical_record_number_trgm", "clinical_patient_mrn_prefix"]
+           "clinical_patient_medical_record_number_trgm", "clinical_patient_mrn_prefix",
+           "clinical_appointment_reason_trgm"]
 RUNS = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 5
 
 
@@ -80,22 +88,38 @@ def search(queryset, term):
                            | Q(medical_record_number__icontains=term))
 
 
+def appointment_search(queryset, term, backend):
+    """?search= on /appointments/ as DRF's SearchFilter (before) or PatientFieldsSearchFilter (now) asks it."""
+    request = Request(APIRequestFactory().get("/", {"search": term}))
+    return backend().filter_queryset(request, queryset, AppointmentViewSet(action="list", detail=False))
+
+
+def mrn_prefix(queryset):
+    return queryset.filter(is_archived=False, medical_record_number__istartswith="mrn-00123")
+
+
 # --- measuring -----------------------------------------------------------------------------------
 
 def explain(sql, params):
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (ANALYZE, TIMING OFF) {sql}", params)
+        cursor.execute(f"EXPLAIN (ANALYZE, TIMING OFF) {sql}", params or None)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     ms = float(re.search(r"Execution Time: ([\d.]+)", plan).group(1))
     seq = {name for name in re.findall(r"Seq Scan on (\w+)", plan) if name in LARGE}
     return ms, seq
 
 
+def counted(queryset):
+    """The SQL and parameters of the paginator's `queryset.count()`, as Django writes it."""
+    with CaptureQueriesContext(connection) as captured:
+        queryset.count()
+    return captured.captured_queries[-1]["sql"], None  # interpolated: run without parameters
+
+
 def measure(queryset, drop=()):
     """(page ms, count ms, large tables seq-scanned): medians of RUNS, the `drop` indexes absent."""
     page_sql = queryset[:50].query.sql_with_params()
-    inner, params = queryset.order_by().values("pk").query.sql_with_params()
-    count_sql = (f"SELECT COUNT(*) FROM ({inner}) counted", params)
+    count_sql = counted(queryset)
     with transaction.atomic():
         with connection.cursor() as cursor:
             for name in drop:
@@ -121,18 +145,22 @@ def main():
          Patient.objects.visible_to(doctor).active()),
         ("patients", "nurse", old_patients(nurse).filter(is_archived=False),
          Patient.objects.visible_to(nurse).active()),
-        ("patients ?search=khalil", "admin", search(old_patients(admin), "khalil"),
-         search(Patient.objects.visible_to(admin), "khalil")),
-        ("patients ?medical_record_number=", "admin",
-         Patient.objects.filter(medical_record_number__istartswith="mrn-00123"),
-         Patient.objects.filter(medical_record_number__istartswith="mrn-00123")),
+        ("patients ?search=patient0012", "admin", search(old_patients(admin), "patient0012"),
+         search(Patient.objects.visible_to(admin), "patient0012")),
+        ("patients ?medical_record_number=", "admin", mrn_prefix(old_patients(admin)),
+         mrn_prefix(Patient.objects.visible_to(admin))),
         ("appointments", "admin", old_appointments(admin), Appointment.objects.visible_to(admin)),
         ("appointments", "doctor", old_appointments(doctor), Appointment.objects.visible_to(doctor)),
         ("appointments", "nurse", old_appointments(nurse), Appointment.objects.visible_to(nurse)),
+        ("appointments ?search=patient0012", "admin",
+         appointment_search(old_appointments(admin), "patient0012", SearchFilter),
+         appointment_search(Appointment.objects.visible_to(admin), "patient0012", PatientFieldsSearchFilter)),
         ("consultations", "admin", old_consultations(admin), Consultation.objects.visible_to(admin)),
         ("consultations", "doctor", old_consultations(doctor), Consultation.objects.visible_to(doctor)),
         ("consultations", "nurse", old_consultations(nurse), Consultation.objects.visible_to(nurse)),
         ("time-slots", "any", old_slots(), TimeSlot.objects.with_availability()),
+        ("time-slots ?available=true", "any", old_slots().filter(not_started_q(), is_booked=False),
+         TimeSlot.objects.with_availability().upcoming().booked(False)),
         ("mappings", "admin", PatientDoctorMapping.objects.visible_to(admin),
          PatientDoctorMapping.objects.visible_to(admin)),
     ]
