@@ -3,7 +3,8 @@
 A batch is one reading object, a list of up to MAX_BATCH of them, or {"readings": [...]}. The first
 bad item rejects the whole batch: a 400 whose `errors` key names the item's index and field
 (`items[3].bpm`; plain `bpm` for a single object). Database look-ups are one query for the
-devices and one for the patients, whatever the batch size.
+devices (none for a device key posting for its own device: the key brought it) and, for an admin,
+one for the patients, whatever the batch size.
 """
 
 from dataclasses import dataclass
