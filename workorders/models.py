@@ -3,7 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -47,8 +47,12 @@ class WorkOrderQuerySet(models.QuerySet):
             "-created_at", "-id")
 
     def with_details(self):
-        # follow_up: the reverse OneToOne, joined so that the read shape's `follow_up` costs no query.
-        return self.select_related("device__hospital", "device__room", "created_by", "assigned_to", "follow_up")
+        # follow_up, the reverse OneToOne, as its id only (`follow_up_pk`, by the unique
+        # follow_up_of index): a join of the whole row was a sixth join for PostgreSQL to plan,
+        # which took most of the page's SQL time (issue 15: 10.8 -> 8.1 ms for a 50-row page).
+        follow_up = self.model.objects.filter(follow_up_of=OuterRef("pk")).values("pk")[:1]
+        return self.select_related("device__hospital", "device__room", "created_by", "assigned_to").annotate(
+            follow_up_pk=Subquery(follow_up))
 
 
 class WorkOrder(TrackedModel):

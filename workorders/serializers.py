@@ -142,7 +142,9 @@ class WorkOrderSerializer(serializers.ModelSerializer):
         return display_name(work_order.assigned_to)
 
     def get_follow_up(self, work_order) -> int | None:
-        """The corrective work order a failed checklist step opened (with_details() joins it)."""
+        """The corrective work order a failed checklist step opened (with_details() annotates its id)."""
+        if hasattr(work_order, "follow_up_pk"):
+            return work_order.follow_up_pk
         try:
             return work_order.follow_up.pk
         except WorkOrder.follow_up.RelatedObjectDoesNotExist:

@@ -117,7 +117,9 @@ class WorkOrderViewSet(ModelViewSet):
     csv_filename = "work-orders"
 
     def optimise(self, queryset):
-        return queryset.with_details().annotate(priority_rank=PRIORITY_RANK)
+        queryset = queryset.with_details().annotate(priority_rank=PRIORITY_RANK)
+        # The PDF prints the follow-up's number: its row is joined there only (lists show its id).
+        return queryset.select_related("follow_up") if self.action == "pdf" else queryset
 
     def get_serializer_class(self):
         if self.action == "create":
