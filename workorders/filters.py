@@ -52,10 +52,10 @@ class RelatedSearchFilter(ListSearchFilter):
     for a term that matches one). Here the related rows that match are found first, by their own
     trigram indexes, in one query per relation: up to RELATED_IDS_MAX of them become
     `device_id IN (ids)`, an index condition that joins this table's trigram indexes in one
-    BitmapOr; more (a term that matches thousands of devices) stay a subquery, which PostgreSQL
-    tests per row from a hash while it walks the ordering's index until the page is full. A term
-    shorter than a trigram (3 characters) no index can serve: it is DRF's join, tested per row of
-    the caller's scope. The same rows as DRF's filter."""
+    BitmapOr. A broad term (more matching rows than that) and a term shorter than a trigram (3
+    characters, which no trigram index serves) stay DRF's join: PostgreSQL tests each row while it
+    walks the ordering's index, and a broad term fills the page quickly. The same rows as DRF's
+    filter."""
 
     def filter_queryset(self, request, queryset, view):
         if getattr(view, "detail", False):
@@ -80,7 +80,10 @@ class RelatedSearchFilter(ListSearchFilter):
                 target = queryset.model._meta.get_field(relation).related_model._default_manager
                 matching = target.filter(_any_contains(fields, term)).order_by().values_list("pk", flat=True)
                 ids = list(matching[:RELATED_IDS_MAX + 1])
-                arms.append(Q(**{f"{relation}__in": ids if len(ids) <= RELATED_IDS_MAX else matching}))
+                if len(ids) <= RELATED_IDS_MAX:
+                    arms.append(Q(**{f"{relation}__in": ids}))
+                else:  # a broad term: DRF's join, tested per row while the ordering's index fills the page
+                    arms.append(_any_contains([f"{relation}{LOOKUP_SEP}{field}" for field in fields], term))
             queryset = queryset.filter(reduce(operator.or_, arms))
         return queryset
 
