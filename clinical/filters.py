@@ -17,8 +17,8 @@ from clinical.models import (
     PatientDoctorMapping,
     TimeSlot,
 )
-from clinical.models.scoping import InIds
 from core.filters import IdFilter, ListSearchFilter, StrictBooleanFilter
+from core.scoping import InIds
 
 
 def _visible_patients(request):

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from clinical.models import Patient
-from clinical.models.scoping import InIds
 from core.db import ConflictError, FieldError
+from core.scoping import InIds
 from devices import errors
 from devices.choices import CalibrationState, DeviceCategory, DeviceStatus, HospitalKind
 

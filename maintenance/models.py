@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
-from clinical.models.scoping import InIds
 from core.models import TrackedModel
+from core.scoping import InIds
 from devices.choices import DeviceStatus
 from devices.dates import years_after
 from devices.models import Device

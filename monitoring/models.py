@@ -153,6 +153,13 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-last_breach_at", "-id"]
+        # The list's default ordering, alone (admin), from the caller's patients (their scope is
+        # `patient_id IN (...)`) and under the common `?status=` filter (issue 15: no scan and sort).
+        indexes = [
+            models.Index(fields=["-last_breach_at", "-id"], name="alert_breach_idx"),
+            models.Index(fields=["patient", "-last_breach_at", "-id"], name="alert_patient_breach_idx"),
+            models.Index(fields=["status", "-last_breach_at", "-id"], name="alert_status_breach_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["patient", "kind"], condition=Q(status__in=LIVE_ALERT_STATUSES),

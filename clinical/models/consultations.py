@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy
 from accounts.choices import Role
 from clinical.choices import ConsultationStatus, NoteType
 from clinical.models.scheduling import Appointment
-from clinical.models.scoping import InIds
 from core.db import FieldError
+from core.scoping import InIds
 
 
 class ConsultationQuerySet(models.QuerySet):

@@ -10,9 +10,9 @@ from accounts.choices import Role
 from clinical.choices import BloodType, DocumentKind, Sex
 from clinical.models.access import BreakGlassGrant
 from clinical.models.directory import DoctorProfile
-from clinical.models.scoping import InIds
 from core.db import FieldError
 from core.models import Counter
+from core.scoping import InIds
 from core.sms import validate_e164
 from organisation.models import Department
 

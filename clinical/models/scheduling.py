@@ -14,8 +14,8 @@ from clinical.choices import AppointmentStatus
 from clinical.models.access import BreakGlassGrant
 from clinical.models.directory import DoctorProfile
 from clinical.models.patients import Patient
-from clinical.models.scoping import InIds
 from core.db import ConflictError, FieldError
+from core.scoping import InIds
 
 
 def not_started_q(prefix=""):
