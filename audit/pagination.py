@@ -1,20 +1,15 @@
-from django.utils.translation import gettext as _
-from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
+
+from core.pagination import CursorPagination
 
 
 class AuditCursorPagination(CursorPagination):
     """Newest first, by the (-timestamp, -id) index: following `next` costs the same on the millionth
     entry as on the first (keyset, no OFFSET). The page also says `count`, the exact number of
     entries matching the filters (the contract's list shape; one COUNT on the same indexes).
-    `?page_size=` up to 100; `?ordering=timestamp` walks oldest first. A cursor that was not handed
-    out by this route is a 400 naming `cursor`, like any other bad parameter."""
+    `?page_size=` up to 100; `?ordering=timestamp` walks oldest first."""
 
     ordering = ("-timestamp", "-id")
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
     def paginate_queryset(self, queryset, request, view=None):
         self.count = queryset.count()
@@ -39,9 +34,3 @@ class AuditCursorPagination(CursorPagination):
         response["required"] = ["count", *response.get("required", [])]
         return response
 
-    def decode_cursor(self, request):
-        try:
-            return super().decode_cursor(request)
-        except NotFound as exc:
-            raise ValidationError({self.cursor_query_param: [_("Invalid cursor: use the next or previous link "
-                                                               "of a page.")]}) from exc

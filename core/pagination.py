@@ -9,23 +9,30 @@ planner's row estimate for the list query (EXPLAIN), never below cap + 1; SQLite
 database, counts exactly. The `X-Count-Exact: true|false` header says which.
 
 **Deep pages by keyset.** Every `next` link carries `after=<token>`: the last row's ordering values,
-signed (django.core.signing, salted per route) together with the page number, the ordering and the
-other query parameters. Following it runs `WHERE (ordering keys) > (those values)` instead of an
-OFFSET, so page 5,000 costs what page 2 does. `previous` is a plain `?page=` link while its offset is
+encrypted and authenticated (Fernet, a key derived from SECRET_KEY: the values are a patient's last
+name or birth date, and URLs end up in access logs and browser history) together with the page
+number, the direction, the route, the caller, the ordering and the other query parameters.
+Following it runs `WHERE (ordering keys) > (those values)` instead of an OFFSET, so page 5,000 costs
+what page 2 does. `previous` is a plain `?page=` link while its offset is
 within PAGINATION_MAX_OFFSET (10,000 rows), else a `before=<token>` (the first row's values, the
 keyset the other way). A `?page=` whose offset passes PAGINATION_MAX_OFFSET without a token is a 400
 `page_too_deep` naming `page`; a token that was altered, or that belongs to another ordering, filter,
-page size, page or route, is a 400 naming `after` (or `before`). The ordering always ends in the
-primary key (appended when the view's does not), so it is total and the keyset exact, ties included.
+page size, page, direction, route or caller, is a 400 naming `after` (or `before`); so is sending
+both. A `?page=` that is no whole number from 1 is a 400 naming `page`; a page past the end a 404.
+The ordering always ends in the primary key (appended when the view's does not), so it is total and
+the keyset exact, ties included.
 """
 
+import base64
 import decimal
+import functools
 import hashlib
 import json
 import math
+import zlib
 
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
-from django.core import signing
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -87,18 +94,22 @@ class PageNumberPagination(pagination.PageNumberPagination):
         try:
             number = int(raw)
         except (TypeError, ValueError):
-            raise exceptions.NotFound(self.invalid_page_message) from None
-        if number < 1:
-            raise exceptions.NotFound(self.invalid_page_message)
+            number = 0
+        if number < 1:  # bad input names its parameter; a page past the end stays DRF's 404
+            raise exceptions.ValidationError({self.page_query_param: [self.invalid_page_message]})
         return number
 
     def fetch(self, queryset):
         size, params = self.page_size_now, self.request.query_params
+        if params.get(self.after_query_param) is not None and params.get(self.before_query_param) is not None:
+            raise _bad_token(self.before_query_param, _not_valid())
         for name, forward in ((self.after_query_param, True), (self.before_query_param, False)):
             if params.get(name) is not None:
                 values = self.read_token(name, params[name])
                 return self.keyset_page(queryset, values, forward)
         offset = (self.number - 1) * size
+        if self.count_exact and offset >= max(self.count, 1) and self.number > 1:
+            raise exceptions.NotFound(self.invalid_page_message)
         if offset > max_offset():
             message = _("Page %(page)s is too deep to reach by number (past row %(rows)s): follow the next "
                         "link, or narrow the list with filters.") % {"page": self.number, "rows": max_offset()}
@@ -121,32 +132,32 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     # -- tokens ------------------------------------------------------------------------------
     def fingerprint(self):
-        """What a token is only valid with: the ordering, the page size and every other parameter."""
+        """What a token is only valid with: the route, the caller, the ordering, the page size and every
+        other parameter (another user's link is refused, not read from the wrong row onwards)."""
         skip = {self.page_query_param, self.after_query_param, self.before_query_param}
         params = sorted((k, v) for k, v in self.request.query_params.lists() if k not in skip)
-        blob = json.dumps([[key.term() for key in self.keys], self.page_size_now, params])
+        blob = json.dumps([self.request.path, getattr(self.request.user, "pk", None),
+                           [key.term() for key in self.keys], self.page_size_now, params])
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
-    def salt(self):
-        return f"meditrack.pagination:{self.request.path}"
-
-    def make_token(self, row, page):
+    def make_token(self, row, page, name):
         values = row_values(self.keys, row) if self.keys else None
         if values is None:
             return None
-        payload = {"p": page, "f": self.fingerprint(), "v": [encode_value(value) for value in values]}
-        return signing.dumps(payload, salt=self.salt(), compress=True)
+        payload = {"p": page, "d": name, "f": self.fingerprint(), "v": [encode_value(value) for value in values]}
+        return _fernet(settings.SECRET_KEY).encrypt(zlib.compress(json.dumps(payload).encode())).decode()
 
     def read_token(self, name, token):
         if self.keys is None:
             raise _bad_token(name, _("This list cannot be paged by %(name)s; use ?page=.") % {"name": name})
         try:
-            payload = signing.loads(token, salt=self.salt())
+            payload = json.loads(zlib.decompress(_fernet(settings.SECRET_KEY).decrypt(token.encode())))
             values = [decode_value(value) for value in payload["v"]]
-            page, fingerprint = payload["p"], payload["f"]
-        except (signing.BadSignature, KeyError, TypeError, ValueError, decimal.InvalidOperation):
-            raise _bad_token(name, _("This link is not valid: use the next and previous links as the list "
-                                     "gave them.")) from None
+            page, fingerprint, direction = payload["p"], payload["f"], payload["d"]
+        except (InvalidToken, zlib.error, KeyError, TypeError, ValueError, decimal.InvalidOperation):
+            raise _bad_token(name, _not_valid()) from None
+        if direction != name:
+            raise _bad_token(name, _not_valid())
         if page != self.number or fingerprint != self.fingerprint() or len(values) != len(self.keys):
             raise _bad_token(name, _("This link belongs to another page, ordering or filter: start again "
                                      "from the first page."))
@@ -159,7 +170,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
         url = self.request.build_absolute_uri()
         url = remove_query_param(url, self.before_query_param)
         url = replace_query_param(url, self.page_query_param, self.number + 1)
-        token = self.make_token(self.rows[-1], self.number + 1) if self.keys is not None else None
+        token = (self.make_token(self.rows[-1], self.number + 1, self.after_query_param)
+                 if self.keys is not None else None)
         if token is None:
             return remove_query_param(url, self.after_query_param)
         return replace_query_param(url, self.after_query_param, token)
@@ -174,7 +186,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         url = replace_query_param(url, self.page_query_param, self.number - 1)
         if self.keys is None or (self.number - 2) * self.page_size_now <= max_offset() or not self.rows:
             return url
-        token = self.make_token(self.rows[0], self.number - 1)
+        token = self.make_token(self.rows[0], self.number - 1, self.before_query_param)
         return url if token is None else replace_query_param(url, self.before_query_param, token)
 
     def get_paginated_response(self, data):
@@ -198,6 +210,32 @@ class PageNumberPagination(pagination.PageNumberPagination):
         response["properties"]["next"]["description"] = "The next page (its `after` token pages by keyset)."
         response["properties"]["previous"]["description"] = "The previous page (deep: a `before` token)."
         return response
+
+
+@functools.lru_cache(maxsize=4)
+def _fernet(secret_key):
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(f"meditrack.pagination:{secret_key}".encode()).digest()))
+
+
+def _not_valid():
+    return _("This link is not valid: use the next and previous links as the list gave them.")
+
+
+class CursorPagination(pagination.CursorPagination):
+    """The routes the contract calls "cursor" (reading history, the audit log): DRF's keyset cursor,
+    with a cursor that was not handed out by the route a 400 naming `cursor`, like any other bad
+    parameter (DRF answers 404, which a client cannot tell from a missing patient)."""
+
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound as exc:
+            raise exceptions.ValidationError({self.cursor_query_param: [
+                _("Invalid cursor: use the next or previous link of a page.")]}) from exc
 
 
 def _bad_token(name, message):

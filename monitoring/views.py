@@ -14,7 +14,6 @@ from drf_spectacular.utils import (
 from rest_framework import generics, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,6 +23,7 @@ from audit.choices import DataKind
 from clinical.models import Patient
 from core.authentication import BearerAuthentication
 from core.db_router import ReplicaReadsMixin
+from core.pagination import CursorPagination
 from core.viewsets import BaseViewSet, ReadOnlyModelViewSet
 from devices.models import Device
 from monitoring import selectors, services
@@ -68,9 +68,6 @@ class RecordIngestView(APIView):
 
 class HistoryPagination(CursorPagination):
     ordering = ("-recorded_at", "-id")
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 @extend_schema(

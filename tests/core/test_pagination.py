@@ -153,7 +153,7 @@ def test_a_page_past_the_offset_limit_without_a_token_is_page_too_deep(client_fo
     assert admin.get("/api/devices/?page_size=2&page=3").status_code == 200  # offset 4: allowed
     body = assert_error(admin.get("/api/devices/?page_size=2&page=4"), 400, "page_too_deep")
     assert list(body["errors"]) == ["page"] and "next link" in body["message"]
-    assert_error(admin.get(f"/api/devices/?page={10**30}"), 400, "page_too_deep")  # no overflow
+    assert_error(admin.get(f"/api/devices/?page={10**30}"), 404, "not_found")  # past the end; no overflow
 
 
 def test_next_links_carry_a_token_and_previous_stays_a_page_number(client_for, devices):
@@ -215,12 +215,32 @@ def test_a_keyset_page_costs_the_queries_of_an_offset_page(client_for, devices, 
     assert page_sql and all("OFFSET" not in sql.upper() for sql in page_sql)
 
 
-def test_a_page_beyond_the_end_is_still_404_and_a_bad_page_too(client_for, devices):
+def test_a_page_beyond_the_end_is_404_and_a_bad_page_a_400_naming_page(client_for, devices, settings):
     admin = client_for(Role.ADMIN)
     assert_error(admin.get("/api/devices/?page=99"), 404, "not_found")
-    assert_error(admin.get("/api/devices/?page=abc"), 404, "not_found")
-    assert_error(admin.get("/api/devices/?page=0"), 404, "not_found")
+    settings.PAGINATION_MAX_OFFSET = 20  # past the end is still the 404, not page_too_deep
+    assert_error(admin.get("/api/devices/?page=999999"), 404, "not_found")
+    for bad in ("abc", "0", "-1", "1.5"):
+        body = assert_error(admin.get(f"/api/devices/?page={bad}"), 400, "validation_error")
+        assert list(body["errors"]) == ["page"]
     assert admin.get("/api/devices/?page=last&page_size=5").json()["results"]  # DRF's "last" stays
+
+
+def test_a_token_is_opaque_and_bound_to_its_caller_and_direction(client_for, devices):
+    import base64
+
+    admin = client_for(Role.ADMIN)
+    url = next_link(admin, "/api/devices/?page_size=2&ordering=name")
+    token = parse_qs(urlparse(url).query)["after"][0]
+    padded = token + "=" * (-len(token) % 4)
+    assert b"Pump" not in base64.urlsafe_b64decode(padded) and "Pump" not in token  # the last row's name
+    assert admin.get(url).status_code == 200
+    other_admin = client_for(Role.ADMIN)
+    assert list(assert_error(other_admin.get(url), 400, "validation_error")["errors"]) == ["after"]
+    as_before = url.replace("after=", "before=")
+    assert list(assert_error(admin.get(as_before), 400, "validation_error")["errors"]) == ["before"]
+    both = f"{url}&before={token}"
+    assert list(assert_error(admin.get(both), 400, "validation_error")["errors"]) == ["before"]
 
 
 def test_the_schema_describes_the_count_and_the_tokens(admin_client):
@@ -233,7 +253,7 @@ def test_the_schema_describes_the_count_and_the_tokens(admin_client):
 
 def test_page_too_deep_answers_in_arabic(client_for, devices, settings):
     settings.PAGINATION_MAX_OFFSET = 0
-    body = assert_error(client_for(Role.ADMIN).get("/api/devices/?page=2", HTTP_ACCEPT_LANGUAGE="ar"),
+    body = assert_error(client_for(Role.ADMIN).get("/api/devices/?page=2&page_size=2", HTTP_ACCEPT_LANGUAGE="ar"),
                         400, "page_too_deep")
     assert "الصفحة" in body["message"] and list(body["errors"]) == ["page"]
 

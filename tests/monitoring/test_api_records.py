@@ -186,6 +186,7 @@ def test_history_bad_parameters_are_400(ward):
     assert_error(ward.nurse.get(base + "?from=1990-01-01T00:00:00Z"), 400, fields=["from"])
     assert_error(ward.nurse.get(base + "?from=2026-11-20T10:00:00"), 400, fields=["from"])
     assert_error(ward.nurse.get(base + "?to=2026-11-20"), 400, fields=["to"])
+    assert_error(ward.nurse.get(base + "?cursor=zzz"), 400, fields=["cursor"])  # not a 404 like a missing patient
 
 
 def test_history_scoping(ward, client_for):
