@@ -17,7 +17,7 @@ from clinical.models import (
     PatientDoctorMapping,
     TimeSlot,
 )
-from core.filters import IdFilter, ListSearchFilter, StrictBooleanFilter
+from core.filters import IdFilter, ListSearchFilter, StrictBooleanFilter, any_contains
 from core.scoping import InIds
 
 
@@ -142,13 +142,10 @@ class PatientFieldsSearchFilter(ListSearchFilter):
         own = [field for field in fields if not field.startswith(prefix)]  # other joins stay DRF's
         of_patient = [field.removeprefix(prefix) for field in fields if field.startswith(prefix)]
         for term in terms:
-            arms = [_any_contains(own, term)] if own else []
+            arms = [any_contains(own, term)] if own else []
             if of_patient:
-                patients = Patient.objects.filter(_any_contains(of_patient, term)).values("pk")
+                patients = Patient.objects.filter(any_contains(of_patient, term)).values("pk")
                 arms.append(Q(InIds("patient_id", patients)))
             queryset = queryset.filter(reduce(operator.or_, arms))
         return queryset
 
-
-def _any_contains(fields, term):
-    return reduce(operator.or_, (Q(**{f"{field}__icontains": term}) for field in fields))

@@ -1,7 +1,11 @@
 """Filtering shared by every list: the default backends, and strict id / boolean filters."""
 
+import operator
+from functools import reduce
+
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -41,6 +45,11 @@ class ListOrderingFilter(_ListOnly, filters.OrderingFilter):
             return ordering
         return [("-" if term.startswith("-") else "") + aliases.get(term.lstrip("-"), term.lstrip("-"))
                 for term in ordering]
+
+
+def any_contains(fields, term):
+    """SearchFilter's test for one term: any of the fields contains it, ignoring case."""
+    return reduce(operator.or_, (Q(**{f"{field}__icontains": term}) for field in fields))
 
 
 @extend_schema_field(OpenApiTypes.INT)

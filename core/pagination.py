@@ -44,6 +44,7 @@ from core.errors import DomainError
 from core.keyset import decode_value, encode_value, keyset_filter, ordering_keys, row_values
 
 PAGE_TOO_DEEP = "page_too_deep"
+TOKEN_SECONDS = 24 * 3600  # a keyset link older than a day is refused (400): start again from page 1
 
 
 def count_cap():
@@ -89,7 +90,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def requested_page(self):
         raw = self.request.query_params.get(self.page_query_param) or 1
-        if raw in self.last_page_strings:
+        self.wants_last = raw in self.last_page_strings
+        if self.wants_last:
             return max(1, math.ceil(self.count / self.page_size_now))
         try:
             number = int(raw)
@@ -111,12 +113,21 @@ class PageNumberPagination(pagination.PageNumberPagination):
         if self.count_exact and offset >= max(self.count, 1) and self.number > 1:
             raise exceptions.NotFound(self.invalid_page_message)
         if offset > max_offset():
+            if self.wants_last and self.keys is not None:  # ?page=last: the last rows, read backwards
+                return self.last_rows(queryset)
             message = _("Page %(page)s is too deep to reach by number (past row %(rows)s): follow the next "
                         "link, or narrow the list with filters.") % {"page": self.number, "rows": max_offset()}
             raise DomainError(message, code=PAGE_TOO_DEEP, errors={self.page_query_param: [message]})
         rows = list(queryset[offset:offset + size + 1])
         self.more, self.has_previous = len(rows) > size, self.number > 1
         return rows[:size]
+
+    def last_rows(self, queryset):
+        """`?page=last` past the offset limit (a list counted by estimate): its last page_size rows."""
+        reverse = [key.reversed() for key in self.keys]
+        rows = list(queryset.order_by(*(key.order_by() for key in reverse))[:self.page_size_now])
+        self.more, self.has_previous = False, self.number > 1
+        return rows[::-1]
 
     def keyset_page(self, queryset, values, forward):
         size = self.page_size_now
@@ -151,7 +162,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
         if self.keys is None:
             raise _bad_token(name, _("This list cannot be paged by %(name)s; use ?page=.") % {"name": name})
         try:
-            payload = json.loads(zlib.decompress(_fernet(settings.SECRET_KEY).decrypt(token.encode())))
+            plain = _fernet(settings.SECRET_KEY).decrypt(token.encode(), ttl=TOKEN_SECONDS)
+            payload = json.loads(zlib.decompress(plain))
             values = [decode_value(value) for value in payload["v"]]
             page, fingerprint, direction = payload["p"], payload["f"], payload["d"]
         except (InvalidToken, zlib.error, KeyError, TypeError, ValueError, decimal.InvalidOperation):
@@ -204,9 +216,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)
         response["properties"]["count"]["description"] = (
-            f"Exact up to {count_cap():,} rows; above that PostgreSQL's estimate (never below the cap). "
+            f"Exact up to {count_cap():,} rows ({search_count_cap():,} when searched); above that "
+            "PostgreSQL's estimate (never below the cap). "
             "The X-Count-Exact header (true/false) says which.")
-        # `after` / `before` are not advertised as parameters: opaque, they only come inside these links.
         response["properties"]["next"]["description"] = "The next page (its `after` token pages by keyset)."
         response["properties"]["previous"]["description"] = "The previous page (deep: a `before` token)."
         return response

@@ -6,8 +6,10 @@ dates, times, Decimal, lazy translations, querysets, timedeltas) handed to DRF's
 A small class of our own rather than drf-orjson-renderer: that package writes datetimes in orjson's
 form ("+00:00", not DRF's "Z") and has no fallback for what orjson refuses. Here anything orjson
 cannot write (an int beyond 64 bits, nesting past 254) and any `indent` (Accept: application/json;
-indent=4) goes through DRF's renderer unchanged. One difference remains: a float NaN or infinity is
-written as null, where DRF's strict renderer raised (a 500); our serializers produce neither.
+indent=4) goes through DRF's renderer unchanged. Differences that remain, none of which our
+serializers produce: a float NaN or infinity is written as null, where DRF's strict renderer raised
+(a 500); a float below 1e-4 is written in full (0.00001, DRF 1e-05: equal as JSON); a dict keyed by
+dates serializes, where DRF raised.
 """
 
 import orjson

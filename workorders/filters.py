@@ -5,7 +5,7 @@ import django_filters
 from django.db.models import Q
 from django.db.models.constants import LOOKUP_SEP
 
-from core.filters import IdFilter, ListSearchFilter, StrictBooleanFilter
+from core.filters import IdFilter, ListSearchFilter, StrictBooleanFilter, any_contains
 from workorders.choices import Priority, WorkOrderStatus, WorkType
 from workorders.models import WorkOrder, overdue_q
 
@@ -73,20 +73,17 @@ class RelatedSearchFilter(ListSearchFilter):
                 local.append(field)
         for term in terms:
             if len(term) < TRIGRAM:  # no trigram to look up: DRF's join, tested row by row in scope
-                queryset = queryset.filter(_any_contains(search_fields, term))
+                queryset = queryset.filter(any_contains(search_fields, term))
                 continue
-            arms = [_any_contains(local, term)] if local else []
+            arms = [any_contains(local, term)] if local else []
             for relation, fields in related.items():
                 target = queryset.model._meta.get_field(relation).related_model._default_manager
-                matching = target.filter(_any_contains(fields, term)).order_by().values_list("pk", flat=True)
+                matching = target.filter(any_contains(fields, term)).order_by().values_list("pk", flat=True)
                 ids = list(matching[:RELATED_IDS_MAX + 1])
                 if len(ids) <= RELATED_IDS_MAX:
                     arms.append(Q(**{f"{relation}__in": ids}))
                 else:  # a broad term: DRF's join, tested per row while the ordering's index fills the page
-                    arms.append(_any_contains([f"{relation}{LOOKUP_SEP}{field}" for field in fields], term))
+                    arms.append(any_contains([f"{relation}{LOOKUP_SEP}{field}" for field in fields], term))
             queryset = queryset.filter(reduce(operator.or_, arms))
         return queryset
 
-
-def _any_contains(fields, term):
-    return reduce(operator.or_, (Q(**{f"{field}__icontains": term}) for field in fields))

@@ -291,3 +291,12 @@ def test_a_browser_app_on_an_allowed_origin_may_read_the_count_header(client_for
     response = client_for(Role.ADMIN).get("/api/devices/", HTTP_ORIGIN=origin)
     assert response["Access-Control-Allow-Origin"] == origin
     assert "x-count-exact" in response["Access-Control-Expose-Headers"].lower()
+
+
+def test_the_last_page_past_the_offset_limit_is_read_backwards(client_for, devices, settings):
+    admin = client_for(Role.ADMIN)
+    every = ids_of(admin.get("/api/devices/?page_size=100&ordering=name").json())
+    settings.PAGINATION_MAX_OFFSET = 2
+    last = admin.get("/api/devices/?page=last&page_size=2&ordering=name")
+    assert last.status_code == 200 and ids_of(last.json()) == every[-2:]
+    assert last.json()["next"] is None and last.json()["previous"]

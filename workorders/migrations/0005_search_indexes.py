@@ -2,8 +2,8 @@
 
 ?search= covers work_number and description here (trigram GIN on `UPPER(col::text)`, the
 expression DRF's SearchFilter asks for) and the device's asset number and name through the
-device's own trigram indexes (devices 0004; workorders.filters.WorkOrderSearchFilter asks for them
-as a subquery on devices). ?work_number= is a case-insensitive prefix: a text_pattern_ops btree.
+device's own trigram indexes (devices 0004; workorders.filters.RelatedSearchFilter looks the
+matching devices up first and sends up to 1,000 of their ids). ?work_number= is a case-insensitive prefix: a text_pattern_ops btree.
 No-ops on SQLite.
 """
 from django.db import migrations
