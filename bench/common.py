@@ -53,17 +53,21 @@ def free_port():
 
 
 class Server:
-    """gunicorn with one sync worker on 127.0.0.1 (a free port unless given), serving `app` (a
-    bench's own application factory needs `pythonpath`). Stopped again if it does not start."""
+    """gunicorn on 127.0.0.1 (a free port unless given), serving `app` (a bench's own application
+    factory needs `pythonpath`): one sync worker, unless `flags` says otherwise (e.g. `-c
+    gunicorn.conf.py --workers 3`, the recommended settings); `nice` lowers its priority. Stopped
+    again if it does not start."""
 
     def __init__(self, env, port=None, *, app="config.wsgi:application", pythonpath=None, timeout=120,
-                 start_seconds=30):
-        port = port or free_port()
-        self.url = f"http://127.0.0.1:{port}"
+                 start_seconds=30, flags=None, nice=0):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        if flags is None:
+            flags = ["--workers", "1", "--worker-class", "sync", "--timeout", str(timeout)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", app, *(["--pythonpath", pythonpath] if pythonpath else []),
-             "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "sync",
-             "--timeout", str(timeout), "--log-level", "warning"],
+            [*(["nice", "-n", str(nice)] if nice else []), sys.executable, "-m", "gunicorn", app,
+             *(["--pythonpath", pythonpath] if pythonpath else []),
+             "--bind", f"127.0.0.1:{self.port}", *flags, "--log-level", "warning"],
             cwd=ROOT, env=env,
         )
         deadline = time.time() + start_seconds
@@ -76,19 +80,25 @@ class Server:
         self.stop()
         raise RuntimeError("gunicorn did not start")
 
-    def worker_pid(self):
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        return int(children[0])
+    def worker_pids(self):
+        return [int(pid) for pid in
+                Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()]
 
-    def worker_rss_mb(self):
-        for line in Path(f"/proc/{self.worker_pid()}/status").read_text().splitlines():
+    def worker_pid(self):
+        return self.worker_pids()[0]
+
+    def worker_rss_mb(self, pid=None):
+        for line in Path(f"/proc/{pid or self.worker_pid()}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         return 0.0
 
+    def workers_rss_mb(self):
+        return [self.worker_rss_mb(pid) for pid in self.worker_pids()]
+
     def stop(self):
         self.process.terminate()
-        self.process.wait(timeout=10)
+        self.process.wait(timeout=30)
 
 
 def request(method, url, body=None, headers=None, timeout=120):

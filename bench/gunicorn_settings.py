@@ -16,13 +16,10 @@ import argparse
 import http.client
 import os
 import subprocess
-import sys
 import threading
 import time
-import urllib.error
-from pathlib import Path
 
-from common import PG_ADMIN_URL, ROOT, free_port, fresh_database, percentile, request
+from common import PG_ADMIN_URL, Server, fresh_database, percentile
 
 CONFIGS = {
     # --threads 1: gunicorn turns a sync worker with threads (gunicorn.conf.py's 4) into gthread.
@@ -47,36 +44,6 @@ def load(devices):
     Device.objects.bulk_create([Device(asset_number=f"GB-{n:06d}", serial_number=f"S{n}", name=f"Pump {n}",
                                        model="IP-200", hospital=hospital) for n in range(devices)], batch_size=2000)
     return str(RefreshToken.for_user(admin).access_token)
-
-
-class Pool:
-    def __init__(self, env, flags):
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-c", "gunicorn.conf.py",
-             "--bind", f"127.0.0.1:{self.port}", *flags, "--log-level", "warning"], cwd=ROOT, env=env)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                request("GET", f"http://127.0.0.1:{self.port}/api/health/", timeout=2)
-                return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("gunicorn did not start")
-
-    def worker_rss_mb(self):
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        sizes = []
-        for pid in children:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    sizes.append(int(line.split()[1]) / 1024)
-        return sizes
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
 
 
 def hammer(port, token, seconds, clients):
@@ -136,12 +103,12 @@ def main():
         order = list(configs)
         for number in range(args.rounds):
             for key in order if number % 2 == 0 else reversed(order):
-                pool = Pool(env, configs[key])
+                pool = Server(env, flags=["-c", "gunicorn.conf.py", *configs[key]], start_seconds=60)
                 try:
                     hammer(pool.port, token, args.warmup, args.clients)  # imports, connections, caches
-                    before = pool.worker_rss_mb()
+                    before = pool.workers_rss_mb()
                     latencies, errors, seconds = hammer(pool.port, token, args.seconds, args.clients)
-                    after = pool.worker_rss_mb()
+                    after = pool.workers_rss_mb()
                 finally:
                     pool.stop()
                 result = results[key]

@@ -23,13 +23,12 @@ import argparse
 import os
 import random
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
 from datetime import UTC, datetime, timedelta
 
-from common import PG_ADMIN_URL, ROOT, free_port, fresh_database, percentile, request
+from common import PG_ADMIN_URL, Server, fresh_database, percentile, request
 from ingest import make_monitors
 
 READS = {  # role: the lists it reads (each followed by one detail from the page)
@@ -40,29 +39,9 @@ READS = {  # role: the lists it reads (each followed by one detail from the page
 }
 
 
-class Pool:
-    """gunicorn with the project's gunicorn.conf.py and `workers` workers on a free loopback port."""
-
-    def __init__(self, env, workers, nice=0):
-        self.url = f"http://127.0.0.1:{free_port()}"
-        self.process = subprocess.Popen(
-            [*(["nice", "-n", str(nice)] if nice else []), sys.executable, "-m", "gunicorn",
-             "config.wsgi:application", "-c", "gunicorn.conf.py",
-             "--bind", self.url.removeprefix("http://"), "--workers", str(workers), "--log-level", "warning"],
-            cwd=ROOT, env=env)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                request("GET", f"{self.url}/api/health/", timeout=2)
-                return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("gunicorn did not start")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=20)
+def api_pool(env, workers, nice=0):
+    """gunicorn with the project's gunicorn.conf.py (the recommended settings) and `workers` workers."""
+    return Server(env, flags=["-c", "gunicorn.conf.py", "--workers", str(workers)], start_seconds=60, nice=nice)
 
 
 class Recorder:
@@ -142,8 +121,8 @@ def patient(rec, url, token, slots, think, stop):
 
 
 def run_once(args, env, keys, users, slots, apart):
-    pools = [Pool(env, args.workers, nice=args.nice), Pool(env, args.ingest_workers)] if apart \
-        else [Pool(env, args.workers)]
+    pools = [api_pool(env, args.workers, nice=args.nice), api_pool(env, args.ingest_workers)] if apart \
+        else [api_pool(env, args.workers)]
     main, ingest = pools[0].url, pools[-1].url
     rec, stop, threads = Recorder(), threading.Event(), []
     roles = list(READS)
