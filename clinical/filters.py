@@ -126,6 +126,9 @@ class BreakGlassGrantFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=live) if value else queryset.exclude(pk__in=live)
 
 
+TRIGRAM = 3  # pg_trgm's unit: a shorter term matches no trigram, so no index serves it
+
+
 class PatientFieldsSearchFilter(ListSearchFilter):
     """DRF's ?search= (every term, each in any of `search_fields`, icontains), with the patient's
     fields (`patient__last_name`) asked of the patients' own trigram indexes: each term is
@@ -142,6 +145,9 @@ class PatientFieldsSearchFilter(ListSearchFilter):
         own = [field for field in fields if not field.startswith(prefix)]  # other joins stay DRF's
         of_patient = [field.removeprefix(prefix) for field in fields if field.startswith(prefix)]
         for term in terms:
+            if len(term) < TRIGRAM:  # no trigram to look up (an id array of nearly every patient): DRF's join
+                queryset = queryset.filter(any_contains(fields, term))
+                continue
             arms = [any_contains(own, term)] if own else []
             if of_patient:
                 patients = Patient.objects.filter(any_contains(of_patient, term)).values("pk")

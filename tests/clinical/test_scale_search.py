@@ -46,3 +46,5 @@ def test_appointment_search_matches_the_reason_or_the_patient_and_every_term(cli
     assert found("follow lina") == {by_name.pk}  # every term, each in any field
     assert found("omar referral") == {by_reason.pk}
     assert found("nobody") == set()
+    assert found("dd") == {by_reason.pk, by_name.pk}  # under three characters: DRF's join, same rows
+    assert found("ma") == {by_reason.pk, other.pk}
