@@ -19,14 +19,13 @@ change entries. There is no setting or environment switch for it.
 import argparse
 import json
 import os
-import subprocess
 import time
 from datetime import timedelta
 
 try:
-    from common import PG_ADMIN_URL, ROOT, Server, fresh_database, request
+    from common import ROOT, Server, drop_database, fresh_database, request
 except ImportError:  # imported by gunicorn as bench.audit (bench/ not on the path: `audit` is the app)
-    from bench.common import PG_ADMIN_URL, ROOT, Server, fresh_database, request
+    from bench.common import ROOT, Server, drop_database, fresh_database, request
 
 AUDIT_MIDDLEWARE = "audit.middleware.AuditMiddleware"
 
@@ -162,11 +161,7 @@ def main():
     finally:
         for server in servers:
             server.stop()
-        from django.db import connections
-
-        connections.close_all()
-        subprocess.run(["psql", f"{PG_ADMIN_URL}/postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
-                       check=False)
+        drop_database(name)
 
     expected = (len(modes) - 1) * (args.detail + 50 * args.list)
     print(f"modes: {', '.join(modes)}; requests interleaved one by one across the {len(modes)} workers; a "

@@ -45,6 +45,15 @@ def fresh_database(name):
     return env
 
 
+def drop_database(name):
+    """Close Django's connections and drop the bench's database (a bench leaves none behind)."""
+    from django.db import connections
+
+    connections.close_all()
+    subprocess.run(["psql", f"{PG_ADMIN_URL}/postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+                   check=False)
+
+
 def free_port():
     """A loopback port nobody holds now: benchmarks never assume a fixed one is free."""
     with socket.socket() as probe:

@@ -11,13 +11,12 @@ records (audited: one read entry per patient, written before the stream starts).
 """
 
 import argparse
-import subprocess
 import threading
 import time
 import urllib.error
 import urllib.request
 
-from common import PG_ADMIN_URL, Server, fresh_database
+from common import Server, drop_database, fresh_database
 
 DATABASE = "meditrack_bench_csv"
 
@@ -95,11 +94,7 @@ def main():
                   f"{peak - baseline:5.1f}MB")
     finally:
         server.stop()
-        from django.db import connections
-
-        connections.close_all()
-        subprocess.run(["psql", f"{PG_ADMIN_URL}/postgres", "-q", "-c",
-                        f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"], check=False)
+        drop_database(DATABASE)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ their read (one entry per request).
 
 import argparse
 import statistics
-import subprocess
 import sys
 import time
 import urllib.error
@@ -26,7 +25,7 @@ from pathlib import Path
 sys.path = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.append(str(Path(__file__).resolve().parent))
 
-from common import PG_ADMIN_URL, Server, fresh_database, request  # noqa: E402
+from common import Server, drop_database, fresh_database, request  # noqa: E402
 
 
 def load(days):
@@ -117,11 +116,7 @@ def main():
     finally:
         if server is not None:
             server.stop()
-        from django.db import connections
-
-        connections.close_all()
-        subprocess.run(["psql", f"{PG_ADMIN_URL}/postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
-                       check=False)
+        drop_database(name)
     print(f"readings: {total:,} of one patient, 1 Hz over {args.days} days (loaded in {load_seconds:.0f} s); "
           f"{args.pages} pages of 100 per route, walked newest first along the next links, interleaved")
     print(f"FHIR  GET /fhir/Observation?patient=&code=&date=ge&date=le&_count=100: {fhir.rate:7.1f} req/s "

@@ -15,11 +15,10 @@ requests: what max_requests bounds)."""
 import argparse
 import http.client
 import os
-import subprocess
 import threading
 import time
 
-from common import PG_ADMIN_URL, Server, fresh_database, percentile
+from common import Server, drop_database, fresh_database, percentile
 
 CONFIGS = {
     # --threads 1: gunicorn turns a sync worker with threads (gunicorn.conf.py's 4) into gthread.
@@ -118,9 +117,7 @@ def main():
                 result["rss"].append((sum(before) / len(before), sum(after) / len(after),
                                       len(latencies) / max(len(before), 1)))
     finally:
-        connections.close_all()
-        subprocess.run(["psql", f"{PG_ADMIN_URL}/postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
-                       check=False)
+        drop_database(name)
     rates = {key: len(r["latencies"]) / r["seconds"] for key, r in results.items()}
     best = max(rates.values())
     print(f"\n{PATH} as admin, {args.clients} keep-alive clients, {args.rounds} x {args.seconds:.0f} s each, "

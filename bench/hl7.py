@@ -29,7 +29,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from common import PG_ADMIN_URL, ROOT, free_port, fresh_database, percentile, request
+from common import ROOT, drop_database, free_port, fresh_database, percentile, request
 
 DATABASE = "meditrack_bench_hl7"
 VT, END = b"\x0b", b"\x1c\r"
@@ -168,11 +168,7 @@ def main():
             rounds[f"HL7, {args.processes} processes"] = hl7_round(env, args, start, "p", args.processes)
         report(args, rounds)
     finally:
-        from django.db import connections
-
-        connections.close_all()
-        drop = f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"
-        subprocess.run(["psql", f"{PG_ADMIN_URL}/postgres", "-q", "-c", drop], check=False)
+        drop_database(DATABASE)
 
 
 def hl7_round(env, args, start, tag, processes):

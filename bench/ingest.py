@@ -25,7 +25,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from common import PG_ADMIN_URL, ROOT, Server, fresh_database, percentile, request
+from common import PG_ADMIN_URL, ROOT, Server, drop_database, fresh_database, percentile, request
 
 
 def changed_application(**changes):
@@ -161,11 +161,7 @@ def main():
     try:
         run(env, args)
     finally:
-        from django.db import connections
-
-        connections.close_all()
-        subprocess.run(["psql", f"{PG_ADMIN_URL}/postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
-                       check=False)
+        drop_database(name)
 
 
 def run(env, args):

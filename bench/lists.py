@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.append(str(Path(__file__).resolve().parent))
 
-from common import PG_ADMIN_URL, Server, fresh_database, percentile
+from common import Server, drop_database, fresh_database, percentile
 
 # (route and query, the roles it is measured as): the table, admin and the scoped roles.
 CASES = [
@@ -136,11 +136,7 @@ def main():
     finally:
         if server is not None:
             server.stop()
-        from django.db import connections
-
-        connections.close_all()
-        subprocess.run(["psql", f"{PG_ADMIN_URL}/postgres", "-q", "-c",
-                        f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
+        drop_database(name)
 
 
 if __name__ == "__main__":

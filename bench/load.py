@@ -22,13 +22,12 @@ pool) and the p95 of all reads (target < 100 ms).
 import argparse
 import os
 import random
-import subprocess
 import threading
 import time
 import urllib.error
 from datetime import UTC, datetime, timedelta
 
-from common import PG_ADMIN_URL, Server, fresh_database, percentile, request
+from common import Server, drop_database, fresh_database, percentile, request
 from ingest import make_monitors
 
 READS = {  # role: the lists it reads (each followed by one detail from the page)
@@ -206,11 +205,7 @@ def main():
         report(f"B: ingest apart ({args.workers} for the rest at nice {args.nice} + {args.ingest_workers} for ingest)",
                results[True])
     finally:
-        from django.db import connections
-
-        connections.close_all()
-        subprocess.run(["psql", f"{PG_ADMIN_URL}/postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
-                       check=False)
+        drop_database(name)
 
 
 if __name__ == "__main__":

@@ -16,10 +16,9 @@ Its own database (meditrack_bench_pagination_<pid>), dropped at the end unless -
 import argparse
 import os
 import statistics
-import subprocess
 import time
 
-from common import PG_ADMIN_URL, fresh_database
+from common import drop_database, fresh_database
 
 
 def median_ms(work, repeat):
@@ -42,12 +41,12 @@ def main():
     try:
         run(args)
     finally:
-        from django.db import connections
+        if args.keep:
+            from django.db import connections
 
-        connections.close_all()
-        if not args.keep:
-            drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            subprocess.run(["psql", f"{PG_ADMIN_URL}/postgres", "-q", "-c", drop], check=False)
+            connections.close_all()
+        else:
+            drop_database(name)
 
 
 def run(args):

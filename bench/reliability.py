@@ -15,11 +15,10 @@ import datetime
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 
-from common import PG_ADMIN_URL, ROOT, SECRET, fresh_database
+from common import ROOT, SECRET, drop_database, fresh_database
 
 DATABASE = "meditrack_bench_reliability"
 HOSPITALS = 10
@@ -45,13 +44,6 @@ def setup_django():
     fresh_database(DATABASE)
     return True
 
-
-def drop_database():
-    from django.db import connections
-
-    connections.close_all()
-    subprocess.run(["psql", f"{PG_ADMIN_URL}/postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"],
-                   check=True)
 
 
 def load(devices, periods, work_orders, now):
@@ -250,7 +242,7 @@ def main():
         bench_generator(last_day)
     finally:
         if owned:
-            drop_database()
+            drop_database(DATABASE)
 
 
 if __name__ == "__main__":
